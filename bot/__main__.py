@@ -1,0 +1,119 @@
+"""Makker's command line: `python -m bot [run|migrate|backup FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import DatabaseSettings, Settings, describe_error
+from bot.db import SchemaTooNewError, connect, migrate
+from bot.logging_setup import configure_logging
+
+logger = logging.getLogger("bot")
+SettingsT = TypeVar("SettingsT", bound=DatabaseSettings)
+
+
+class StartupError(Exception):
+    """A problem the operator must fix; printed as one line, never as a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Makker, the peer-support bot.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default): migrate, then poll or serve the webhook")
+    commands.add_parser("migrate", help="apply pending database migrations and exit")
+    backup = commands.add_parser("backup", help="copy the live database to FILE, safely while the bot runs")
+    backup.add_argument("file", type=Path)
+    arguments = parser.parse_args(argv)
+    try:
+        if arguments.command == "migrate":
+            return _migrate()
+        if arguments.command == "backup":
+            return _backup(arguments.file)
+        return _run()
+    except StartupError as error:
+        print(f"makker: {error}", file=sys.stderr)
+        return 2
+
+
+def _settings(kind: type[SettingsT]) -> SettingsT:
+    try:
+        return kind()
+    except ValidationError as error:
+        raise StartupError(describe_error(error)) from None
+
+
+async def _migrate_database(path: Path) -> list[str]:
+    try:
+        connection = await connect(path)
+    except (sqlite3.Error, OSError) as error:
+        raise StartupError(f"cannot open the database at {path}: {error}") from None
+    try:
+        return [f"{m.version:04d}_{m.name}" for m in await migrate(connection)]
+    except SchemaTooNewError as error:
+        raise StartupError(str(error)) from None
+    finally:
+        await connection.close()
+
+
+def _migrate() -> int:
+    settings = _settings(DatabaseSettings)
+    configure_logging(settings.log_level)
+    applied = asyncio.run(_migrate_database(settings.database_path))
+    if applied:
+        print(f"Applied {len(applied)} migration(s) to {settings.database_path}: {', '.join(applied)}")
+    else:
+        print(f"Nothing to apply: {settings.database_path} is up to date.")
+    return 0
+
+
+def _backup(target: Path) -> int:
+    """SQLite's online backup: a consistent copy even while the bot writes."""
+    settings = _settings(DatabaseSettings)
+    if not settings.database_path.exists():
+        raise StartupError(f"there is no database at {settings.database_path}")
+    if target.exists():
+        raise StartupError(f"{target} exists already; choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(settings.database_path) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    print(f"Backed up {settings.database_path} to {target}")
+    return 0
+
+
+def _run() -> int:
+    settings = _settings(Settings)
+    configure_logging(settings.log_level)
+    applied = asyncio.run(_migrate_database(settings.database_path))
+    if applied:
+        logger.info("migrated applied=%s", ",".join(applied))
+    application = build_application(settings)
+    if settings.webhook_url:
+        assert settings.webhook_secret is not None  # enforced by Settings
+        logger.info("starting mode=webhook port=%d", settings.webhook_port)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        logger.info("starting mode=polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.polling_timeout_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

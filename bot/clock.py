@@ -1,0 +1,22 @@
+"""One place for time: people see Europe/Copenhagen, the database stores UTC as ISO-8601 text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db(moment: datetime) -> str:
+    """Sortable UTC text, so comparisons in SQL are plain string comparisons."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def db_now() -> str:
+    return to_db(utc_now())

@@ -1,0 +1,57 @@
+"""The services handlers reach through context.bot_data, created once at start-up."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from telegram import User
+from telegram.ext import CallbackContext
+
+from bot.config import Settings
+from bot.flood import FloodGuard
+from bot.i18n import Catalogue
+from bot.store import Store
+
+SERVICES_KEY = "services"
+_LANGUAGE_CACHE_SIZE = 10_000
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    catalogue: Catalogue
+    flood: FloodGuard
+    _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
+
+    async def language_for(self, user: User | None) -> str:
+        """The language to answer this person in, without a database read on every update."""
+        if user is None:
+            return self.catalogue.default_language
+        if user.id in self._language_cache:
+            chosen = self._language_cache[user.id]
+            self._language_cache.move_to_end(user.id)
+        else:
+            record = await self.store.users.get(user.id)
+            chosen = record.language if record else None
+            self._language_cache[user.id] = chosen
+            if len(self._language_cache) > _LANGUAGE_CACHE_SIZE:
+                self._language_cache.popitem(last=False)
+        return self.catalogue.pick_language(chosen, user.language_code)
+
+    async def choose_language(self, user_id: int, language: str) -> None:
+        await self.store.users.set_language(user_id, language)
+        self._language_cache[user_id] = language
+
+    def forget_user(self, user_id: int) -> None:
+        """After erasure nothing of the person may linger in memory either."""
+        self._language_cache.pop(user_id, None)
+
+    async def text_for(self, user: User | None, key: str, **params: object) -> str:
+        return self.catalogue.text(await self.language_for(user), key, **params)
+
+
+def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]
+    """Typed access to the services from any handler or job."""
+    return context.application.bot_data[SERVICES_KEY]

@@ -1,0 +1,35 @@
+"""All of Makker's SQL lives in this package: one repository per table family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.db import connect, migrate
+from bot.store.database import Database
+from bot.store.outbox import OutboxRepository
+from bot.store.updates import ProcessedUpdateRepository
+from bot.store.users import UserRepository
+
+
+class Store:
+    """The repositories over one database, created once at start-up and shared through bot_data."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.users = UserRepository(db)
+        self.updates = ProcessedUpdateRepository(db)
+        self.outbox = OutboxRepository(db)
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        """Connect and bring the schema up to date: starting the bot migrates too."""
+        connection = await connect(path)
+        try:
+            await migrate(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(Database(connection))
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,38 @@
+"""Checks every update passes before any conversation sees it (registered first, see bot/app.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.services import services
+
+logger = logging.getLogger(__name__)
+
+
+async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A redelivered update (a webhook retry) was handled already: stop it here."""
+    if not await services(context).store.updates.claim(update.update_id):
+        logger.info("duplicate_update update_id=%d", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def hold_back_flood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone writing very fast gets one friendly notice; the rest of the burst is not answered."""
+    user = update.effective_user
+    if user is None:
+        return
+    verdict = services(context).flood.check(user.id, time.monotonic())
+    if verdict.allowed:
+        return
+    if verdict.notify:
+        logger.info("flood_held user_id=%d", user.id)
+        if update.effective_chat:
+            notice = await services(context).text_for(user, "flood.notice")
+            await context.bot.send_message(update.effective_chat.id, notice)
+    if update.callback_query:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop

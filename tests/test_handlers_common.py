@@ -1,0 +1,95 @@
+"""/start, /help, /language, guards and the error handler, through PTB offline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from tests.conftest import ADMIN_ID, BotHarness
+
+USER = 101
+
+
+async def test_start_answers_in_danish_by_default(harness: BotHarness) -> None:
+    text = await harness.say(USER, "/start", language_code="de")
+    assert text.startswith("Hej Person101, og velkommen til Makker")
+    assert "112" in text and "70 201 201" in text
+
+
+async def test_start_answers_in_english_for_an_english_client(harness: BotHarness) -> None:
+    text = await harness.say(USER, "/start", language_code="en-GB")
+    assert text.startswith("Hi Person101, and welcome to Makker")
+
+
+async def test_help_lists_the_commands(harness: BotHarness) -> None:
+    text = await harness.say(USER, "/help")
+    assert "/start" in text and "/language" in text and "116 111" in text
+
+
+async def test_language_choice_is_stored_and_used(harness: BotHarness) -> None:
+    await harness.say(USER, "/language")
+    buttons = [button["callback_data"] for row in harness.api.last_keyboard(USER) for button in row]
+    assert buttons == ["lang:da", "lang:en"]
+    await harness.press(USER, "lang:en")
+    edits = [c for c in harness.api.calls if c.method == "editMessageText"]
+    assert edits and edits[-1].params["text"].startswith("Fine, I will write to you in English")
+    assert (await harness.services.store.users.get(USER)).language == "en"  # type: ignore[union-attr]
+    assert (await harness.say(USER, "/start", language_code="da")).startswith("Hi ")
+
+
+async def test_forged_language_button_gets_a_friendly_alert(harness: BotHarness) -> None:
+    await harness.press(USER, "lang:xx")
+    answer = [c for c in harness.api.calls if c.method == "answerCallbackQuery"][-1]
+    assert "ikke længere aktiv" in answer.params["text"]
+    assert await harness.services.store.users.get(USER) is None
+
+
+async def test_unknown_button_is_answered_not_ignored(harness: BotHarness) -> None:
+    await harness.press(USER, "something:old")
+    answer = [c for c in harness.api.calls if c.method == "answerCallbackQuery"][-1]
+    assert answer.params["show_alert"] is True
+
+
+async def test_unknown_command_and_sticker_get_a_hint(harness: BotHarness) -> None:
+    assert "kender jeg ikke" in await harness.say(USER, "/nonsense")
+    await harness.feed(harness.updates.sticker(USER))
+    assert "forstod jeg ikke" in harness.api.last_text(USER)
+
+
+async def test_the_same_update_twice_has_its_effect_once(harness: BotHarness) -> None:
+    payload = harness.updates.text(USER, "/start")
+    await harness.feed(payload)
+    await harness.feed(payload)
+    assert len(harness.api.texts_to(USER)) == 1
+
+
+async def test_a_flood_gets_one_notice_and_other_people_are_answered(harness: BotHarness) -> None:
+    limit = harness.services.settings.flood_max_updates
+    for _ in range(limit + 10):
+        await harness.feed(harness.updates.text(USER, "hej"))
+    texts = harness.api.texts_to(USER)
+    assert len(texts) == limit + 1
+    assert sum("lidt hurtigt" in text for text in texts) == 1
+    assert (await harness.say(202, "/start")).startswith("Hej Person202")
+
+
+async def test_error_handler_tells_person_and_admin_without_message_text(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(update: Update, context: object) -> None:
+        raise ValueError(update.message.text)  # type: ignore[union-attr]
+
+    harness.application.handlers[0].insert(0, CommandHandler("broken", broken))
+    await harness.say(USER, "/broken my health details")
+    assert "gik noget galt" in harness.api.last_text(USER)
+    assert "health details" not in caplog.text
+    assert "handler_failed event=command error=ValueError" in caplog.text
+    row = await harness.services.store.db.fetch_one("SELECT chat_id, text_key, params FROM outbox")
+    assert row is not None and row["chat_id"] == ADMIN_ID and row["text_key"] == "admin.error"
+    assert json.loads(row["params"])["error"] == "ValueError"
+    await harness.say(USER, "/broken again")  # the same kind of error soon after: no second admin message
+    rows = await harness.services.store.db.fetch_all("SELECT id FROM outbox")
+    assert len(rows) == 1
