@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -21,6 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.clock import utc_now
 from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
@@ -28,15 +30,24 @@ from bot.outbox import OutboxDispatcher
 from bot.services import SERVICES_KEY, Services, services
 from bot.store import Store
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards
+from handlers import common, guards, intake, privacy, safety
 from handlers.errors import on_error
+from handlers.intake_views import INTAKE_PREFIX, IntakeViews
+from matching.catalogue import load_initiatives
+from matching.geo import default_geography
 
 logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "settings"
 MAX_CONCURRENT_UPDATES = 4096
-MENU_COMMANDS = ("start", "help", "language")
+MENU_COMMANDS = {
+    "da": ("start", "krise", "mydata", "delete", "cancel", "language", "help"),
+    "en": ("start", "crisis", "mydata", "delete", "cancel", "language", "help"),
+}
 UPDATE_MEMORY = timedelta(hours=48)
+# Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
+DRAFT_RETENTION = timedelta(days=30)
+CLOSED_REQUEST_RETENTION = timedelta(days=365)
 
 
 def build_application(
@@ -71,15 +82,40 @@ def register_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, guards.drop_duplicate_update), group=-3)
     application.add_handler(TypeHandler(Update, guards.hold_back_flood), group=-2)
 
-    application.add_handler(CommandHandler("start", common.start, filters=private))
-    application.add_handler(CommandHandler("help", common.help_command, filters=private))
-    application.add_handler(CommandHandler("language", common.language_command, filters=private))
-    application.add_handler(CallbackQueryHandler(common.language_chosen, pattern=f"^{common.LANGUAGE_CALLBACK_PREFIX}"))
+    # The crisis check sees every text and caption first, in its own group so that it never
+    # keeps the conversation from answering too.
+    application.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & private, safety.check_message), group=-1)
 
-    # Last resorts: an unknown command, a button nobody handles, anything else in a private chat.
+    # Group 0, first match wins: commands that work at any moment, then the conversation.
+    commands = [
+        ("start", intake.start),
+        ("help", common.help_command),
+        ("language", common.language_command),
+        ("krise", safety.crisis_command),
+        ("crisis", safety.crisis_command),
+        ("cancel", intake.cancel),
+        ("mydata", privacy.my_data),
+        ("delete", privacy.delete_command),
+    ]
+    for name, callback in commands:
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    buttons = [
+        (f"^{common.LANGUAGE_CALLBACK_PREFIX}", common.language_chosen),
+        (f"^{safety.CRISIS_CALLBACK}$", safety.crisis_command),
+        (f"^{intake.CONSENT_PREFIX}:", intake.consent_answer),
+        (f"^{intake.RESUME_PREFIX}:", intake.resume_answer),
+        (f"^{INTAKE_PREFIX}:", intake.button),
+        (f"^{privacy.DELETE_PREFIX}", privacy.delete_answer),
+    ]
+    for pattern, callback in buttons:
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, intake.message))
+
+    application.add_handler(ChatMemberHandler(common.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+
+    # Last resorts: an unknown command, a button nobody handles.
     application.add_handler(MessageHandler(filters.COMMAND & private, common.unknown_command))
     application.add_handler(CallbackQueryHandler(common.stale_button))
-    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, common.not_understood))
 
     application.add_error_handler(on_error)
 
@@ -88,11 +124,15 @@ async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     store = await Store.open(settings.database_path)
     catalogue = Catalogue(settings.default_language)
+    geography = default_geography()
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         store=store,
         catalogue=catalogue,
         flood=FloodGuard(settings.flood_max_updates, settings.flood_window_seconds),
+        geography=geography,
+        initiatives=load_initiatives(),
+        intake_views=IntakeViews(catalogue, geography),
     )
     await _set_command_menu(application, catalogue)
     _schedule_jobs(application, settings, OutboxDispatcher(store, catalogue))
@@ -110,9 +150,9 @@ async def _set_command_menu(application: Application, catalogue: Catalogue) -> N
     """The command menu in Danish (also for clients in other languages) and English."""
     try:
         for language in (None, *LANGUAGES):
+            shown_in = language or catalogue.default_language
             commands = [
-                BotCommand(name, catalogue.text(language or catalogue.default_language, f"commands.{name}"))
-                for name in MENU_COMMANDS
+                BotCommand(name, catalogue.text(shown_in, f"commands.{name}")) for name in MENU_COMMANDS[shown_in]
             ]
             await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
     except TelegramError as error:
@@ -131,9 +171,21 @@ def _schedule_jobs(application: Application, settings: Settings, dispatcher: Out
     async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         svc = services(context)
         await svc.store.updates.forget_older_than(UPDATE_MEMORY)
+        await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
+        await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
         svc.flood.forget_idle(time.monotonic())
 
-    job_queue.run_repeating(dispatch_outbox, interval=settings.outbox_interval_seconds, first=1,
-                            name="outbox:dispatch", job_kwargs={"max_instances": 1, "coalesce": True})
-    job_queue.run_repeating(housekeeping, interval=timedelta(minutes=10), first=60,
-                            name="housekeeping", job_kwargs={"max_instances": 1, "coalesce": True})
+    job_queue.run_repeating(
+        dispatch_outbox,
+        interval=settings.outbox_interval_seconds,
+        first=1,
+        name="outbox:dispatch",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    job_queue.run_repeating(
+        housekeeping,
+        interval=timedelta(minutes=10),
+        first=60,
+        name="housekeeping",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )

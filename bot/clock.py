@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def utc_now() -> datetime:
@@ -20,3 +21,13 @@ def from_db(text: str) -> datetime:
 
 def db_now() -> str:
     return to_db(utc_now())
+
+
+def local_today(zone: ZoneInfo) -> date:
+    """Today's date where the people are: region data and quiet hours follow local dates."""
+    return datetime.now(zone).date()
+
+
+def local_date_text(db_text: str, zone: ZoneInfo) -> str:
+    """A stored UTC time as the local date people expect to read (dd.mm.yyyy)."""
+    return from_db(db_text).astimezone(zone).strftime("%d.%m.%Y")

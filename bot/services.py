@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from telegram import User
 from telegram.ext import CallbackContext
@@ -12,6 +13,11 @@ from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.i18n import Catalogue
 from bot.store import Store
+from matching.catalogue import Initiative
+from matching.geo import Geography
+
+if TYPE_CHECKING:
+    from handlers.intake_views import IntakeViews
 
 SERVICES_KEY = "services"
 _LANGUAGE_CACHE_SIZE = 10_000
@@ -23,6 +29,9 @@ class Services:
     store: Store
     catalogue: Catalogue
     flood: FloodGuard
+    geography: Geography
+    initiatives: list[Initiative]
+    intake_views: IntakeViews
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
     async def language_for(self, user: User | None) -> str:

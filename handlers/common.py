@@ -34,11 +34,14 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     catalogue = services(context).catalogue
     keyboard = InlineKeyboardMarkup(
-        [[
-            InlineKeyboardButton(catalogue.text(code, f"language.button_{code}"),
-                                 callback_data=f"{LANGUAGE_CALLBACK_PREFIX}{code}")
-            for code in LANGUAGES
-        ]]
+        [
+            [
+                InlineKeyboardButton(
+                    catalogue.text(code, f"language.button_{code}"), callback_data=f"{LANGUAGE_CALLBACK_PREFIX}{code}"
+                )
+                for code in LANGUAGES
+            ]
+        ]
     )
     text = await services(context).text_for(update.effective_user, "language.prompt")
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)  # type: ignore[union-attr]
@@ -73,3 +76,17 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything else in a private chat (text, sticker, photo ...) outside a conversation."""
     await reply(update, context, "errors.not_understood")
+
+
+async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram tells when a person blocks or unblocks Makker; the outbox must know who can be written to."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != change.chat.PRIVATE:
+        return
+    users = services(context).store.users
+    if change.new_chat_member.status == change.new_chat_member.BANNED:
+        await users.mark_blocked(change.from_user.id)
+        logger.info("blocked_by_user user_id=%d", change.from_user.id)
+    else:
+        await users.clear_blocked(change.from_user.id)
+        logger.info("unblocked_by_user user_id=%d", change.from_user.id)

@@ -35,8 +35,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
     event = _event_name(update)
     frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-    logger.error("handler_failed event=%s error=%s update_id=%s user_id=%s\n%s",
-                 event, error_type, update_id, user_id, frames)
+    logger.error(
+        "handler_failed event=%s error=%s update_id=%s user_id=%s\n%s", event, error_type, update_id, user_id, frames
+    )
 
     if isinstance(error, Forbidden) and user_id is not None:
         await services(context).store.users.mark_blocked(user_id)
@@ -51,12 +52,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             logger.warning("error_reply_failed update_id=%s", update_id)
 
 
-async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, error_type: str, event: str,
-                       update_id: int | None, user_id: int | None) -> None:
+async def _tell_admins(
+    context: ContextTypes.DEFAULT_TYPE, error_type: str, event: str, update_id: int | None, user_id: int | None
+) -> None:
     """One short outbox message per admin and kind of error per ten minutes, never a flood."""
     svc = services(context)
     window = utc_now().strftime("%Y%m%d%H") + str(utc_now().minute // 10)
     params = {"error": error_type, "event": event, "update_id": update_id or "-", "user_id": user_id or "-"}
     for admin_id in svc.settings.admin_ids:
-        await svc.store.outbox.enqueue(admin_id, "admin.error", params,
-                                       dedup_key=f"admin-error:{admin_id}:{error_type}:{window}")
+        await svc.store.outbox.enqueue(
+            admin_id, "admin.error", params, dedup_key=f"admin-error:{admin_id}:{error_type}:{window}"
+        )

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.services import services
+from handlers import safety
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +22,16 @@ async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TY
 
 
 async def hold_back_flood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Someone writing very fast gets one friendly notice; the rest of the burst is not answered."""
+    """Someone writing very fast gets one friendly notice; the rest of the burst is not answered,
+    except a message about suicide or danger, which always gets the crisis message."""
     user = update.effective_user
     if user is None:
         return
     verdict = services(context).flood.check(user.id, time.monotonic())
     if verdict.allowed:
         return
+    if safety.is_crisis(update):
+        return  # never hold back someone writing about suicide or danger: the crisis check answers
     if verdict.notify:
         logger.info("flood_held user_id=%d", user.id)
         if update.effective_chat:

@@ -19,8 +19,13 @@ ADMIN_ID = 900
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(bot_token="123:ABC", database_path=tmp_path / "makker.sqlite3",  # type: ignore[arg-type]
-                    admin_ids=(ADMIN_ID,), _env_file=None)
+    return Settings(
+        bot_token="123:ABC",
+        database_path=tmp_path / "makker.sqlite3",  # type: ignore[arg-type]
+        admin_ids=(ADMIN_ID,),
+        flood_max_updates=10_000,
+        _env_file=None,
+    )
 
 
 class BotHarness:

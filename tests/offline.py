@@ -15,14 +15,22 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 4242
-BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Makker", "username": "makker_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Makker",
+    "username": "makker_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 @dataclass
 class Call:
     method: str
     params: dict[str, Any]
+    files: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,12 +51,20 @@ class OfflineBotApi(BaseRequest):
     async def shutdown(self) -> None:
         """No connection to close."""
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None,
-                         connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        self.calls.append(Call(api_method, params))
+        files = dict(request_data.multipart_data) if request_data and request_data.contains_files else {}
+        self.calls.append(Call(api_method, params, files))
         if api_method in self.fail_next:
             status, description, extra = self.fail_next.pop(api_method)
             body = {"ok": False, "error_code": status, "description": description, **extra}
@@ -61,7 +77,9 @@ class OfflineBotApi(BaseRequest):
         if method in {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}:
             message_id = params.get("message_id") or next(self._message_ids)
             message: dict[str, Any] = {
-                "message_id": message_id, "date": int(time.time()), "from": BOT_USER,
+                "message_id": message_id,
+                "date": int(time.time()),
+                "from": BOT_USER,
                 "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
             }
             if "text" in params:
@@ -109,9 +127,13 @@ class UpdateFactory:
         return {"id": user_id, "is_bot": False, "first_name": f"Person{user_id}", "language_code": language_code}
 
     def _message(self, user_id: int, language_code: str, **content: Any) -> dict[str, Any]:
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": user_id, "type": "private", "first_name": f"Person{user_id}"},
-                "from": self._user(user_id, language_code), **content}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": f"Person{user_id}"},
+            "from": self._user(user_id, language_code),
+            **content,
+        }
 
     def raw(self, payload: dict[str, Any], update_id: int | None = None) -> dict[str, Any]:
         return {"update_id": update_id if update_id is not None else next(self._update_ids), **payload}
@@ -123,8 +145,15 @@ class UpdateFactory:
         return self.raw({"message": self._message(user_id, language_code, **content)}, update_id)
 
     def sticker(self, user_id: int) -> dict[str, Any]:
-        sticker = {"file_id": "s", "file_unique_id": "s", "width": 512, "height": 512, "is_animated": False,
-                   "is_video": False, "type": "regular"}
+        sticker = {
+            "file_id": "s",
+            "file_unique_id": "s",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         return self.raw({"message": self._message(user_id, "da", sticker=sticker)})
 
     def photo(self, user_id: int) -> dict[str, Any]:
@@ -132,18 +161,32 @@ class UpdateFactory:
         return self.raw({"message": self._message(user_id, "da", photo=photo)})
 
     def voice(self, user_id: int) -> dict[str, Any]:
-        return self.raw({"message": self._message(user_id, "da", voice={"file_id": "v", "file_unique_id": "v",
-                                                                             "duration": 3})})
+        return self.raw(
+            {"message": self._message(user_id, "da", voice={"file_id": "v", "file_unique_id": "v", "duration": 3})}
+        )
 
     def location(self, user_id: int) -> dict[str, Any]:
         return self.raw({"message": self._message(user_id, "da", location={"latitude": 55.68, "longitude": 12.57})})
 
     def button(self, user_id: int, data: str, message_id: int = 1, language_code: str = "da") -> dict[str, Any]:
-        message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER, "text": "…",
-                   "chat": {"id": user_id, "type": "private"}}
-        return self.raw({"callback_query": {"id": str(next(self._update_ids)), "chat_instance": str(user_id),
-                                            "from": self._user(user_id, language_code), "message": message,
-                                            "data": data}})
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "text": "…",
+            "chat": {"id": user_id, "type": "private"},
+        }
+        return self.raw(
+            {
+                "callback_query": {
+                    "id": str(next(self._update_ids)),
+                    "chat_instance": str(user_id),
+                    "from": self._user(user_id, language_code),
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
 
 
 def to_update(payload: dict[str, Any], bot: Any) -> Update:

@@ -19,7 +19,7 @@ async def test_real_migrations_apply_once(tmp_path: Path) -> None:
     connection = await connect(tmp_path / "nested" / "makker.sqlite3")
     try:
         first = await migrate(connection)
-        assert [m.version for m in first][0] == 1
+        assert first[0].version == 1
         assert await migrate(connection) == []
         async with connection.execute("PRAGMA journal_mode") as cursor:
             assert (await cursor.fetchone())[0] == "wal"

@@ -8,6 +8,7 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.flood import FloodGuard
 from tests.conftest import ADMIN_ID, BotHarness
 
 USER = 101
@@ -16,7 +17,7 @@ USER = 101
 async def test_start_answers_in_danish_by_default(harness: BotHarness) -> None:
     text = await harness.say(USER, "/start", language_code="de")
     assert text.startswith("Hej Person101, og velkommen til Makker")
-    assert "112" in text and "70 201 201" in text
+    assert "112" in text and "/krise" in text
 
 
 async def test_start_answers_in_english_for_an_english_client(harness: BotHarness) -> None:
@@ -67,7 +68,8 @@ async def test_the_same_update_twice_has_its_effect_once(harness: BotHarness) ->
 
 
 async def test_a_flood_gets_one_notice_and_other_people_are_answered(harness: BotHarness) -> None:
-    limit = harness.services.settings.flood_max_updates
+    limit = 20
+    harness.services.flood = FloodGuard(max_updates=limit, window_seconds=10)
     for _ in range(limit + 10):
         await harness.feed(harness.updates.text(USER, "hej"))
     texts = harness.api.texts_to(USER)
@@ -93,3 +95,25 @@ async def test_error_handler_tells_person_and_admin_without_message_text(
     await harness.say(USER, "/broken again")  # the same kind of error soon after: no second admin message
     rows = await harness.services.store.db.fetch_all("SELECT id FROM outbox")
     assert len(rows) == 1
+
+
+@pytest.mark.parametrize(("status", "blocked"), [("kicked", True), ("member", False)])
+async def test_blocking_and_unblocking_are_recorded(harness: BotHarness, status: str, blocked: bool) -> None:
+    await harness.services.store.users.mark_blocked(USER)
+    person = {"id": USER, "is_bot": False, "first_name": "P"}
+    bot_user = {"id": 4242, "is_bot": True, "first_name": "Makker"}
+    await harness.feed(
+        harness.updates.raw(
+            {
+                "my_chat_member": {
+                    "chat": {"id": USER, "type": "private", "first_name": "P"},
+                    "from": person,
+                    "date": 0,
+                    "old_chat_member": {"status": "member", "user": bot_user},
+                    "new_chat_member": {"status": status, "user": bot_user, "until_date": 0},
+                }
+            }
+        )
+    )
+    record = await harness.services.store.users.get(USER)
+    assert record is not None and (record.blocked_at is not None) is blocked

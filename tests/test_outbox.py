@@ -50,7 +50,11 @@ async def test_retry_after_pauses_all_sending(harness: BotHarness) -> None:
     outbox = harness.services.store.outbox
     await outbox.enqueue(1, "flood.notice")
     await outbox.enqueue(2, "flood.notice")
-    harness.api.fail_next["sendMessage"] = (429, "Too Many Requests: retry after 30", {"parameters": {"retry_after": 30}})
+    harness.api.fail_next["sendMessage"] = (
+        429,
+        "Too Many Requests: retry after 30",
+        {"parameters": {"retry_after": 30}},
+    )
     sender = dispatcher(harness)
     assert await sender.dispatch_due(harness.application.bot) == 0
     assert [row["status"] for row in await rows(harness)] == ["pending", "pending"]

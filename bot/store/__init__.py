@@ -6,7 +6,9 @@ from pathlib import Path
 
 from bot.db import connect, migrate
 from bot.store.database import Database
+from bot.store.intake import IntakeRepository
 from bot.store.outbox import OutboxRepository
+from bot.store.privacy import PrivacyRepository
 from bot.store.updates import ProcessedUpdateRepository
 from bot.store.users import UserRepository
 
@@ -19,6 +21,8 @@ class Store:
         self.users = UserRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
+        self.intake = IntakeRepository(db)
+        self.privacy = PrivacyRepository(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

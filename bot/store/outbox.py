@@ -80,9 +80,7 @@ class OutboxRepository:
 
     async def mark_final(self, message_id: int, status: str, error: str) -> None:
         """status is 'failed' (Telegram refused it for good) or 'blocked' (the person blocked Makker)."""
-        await self._db.write(
-            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", (status, error, message_id)
-        )
+        await self._db.write("UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", (status, error, message_id))
 
     async def status_counts(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")

@@ -22,7 +22,5 @@ class ProcessedUpdateRepository:
 
     async def forget_older_than(self, age: timedelta) -> int:
         """Telegram keeps undelivered updates for 24 hours; older ids can never come back."""
-        cursor = await self._db.write(
-            "DELETE FROM processed_updates WHERE received_at < ?", (to_db(utc_now() - age),)
-        )
+        cursor = await self._db.write("DELETE FROM processed_updates WHERE received_at < ?", (to_db(utc_now() - age),))
         return cursor.rowcount

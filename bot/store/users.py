@@ -20,9 +20,7 @@ class UserRepository:
         self._db = db
 
     async def get(self, user_id: int) -> UserRecord | None:
-        row = await self._db.fetch_one(
-            "SELECT user_id, language, blocked_at FROM users WHERE user_id = ?", (user_id,)
-        )
+        row = await self._db.fetch_one("SELECT user_id, language, blocked_at FROM users WHERE user_id = ?", (user_id,))
         return UserRecord(row["user_id"], row["language"], row["blocked_at"]) if row else None
 
     async def set_language(self, user_id: int, language: str) -> None:
@@ -38,7 +36,9 @@ class UserRepository:
         """Telegram said Forbidden: stop writing to this person until they write again."""
         now = db_now()
         await self._db.write(
-            "UPDATE users SET blocked_at = ?, updated_at = ? WHERE user_id = ?", (now, now, user_id)
+            "INSERT INTO users (user_id, blocked_at, created_at, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET blocked_at = excluded.blocked_at, updated_at = excluded.updated_at",
+            (user_id, now, now, now),
         )
 
     async def clear_blocked(self, user_id: int) -> None:

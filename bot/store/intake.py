@@ -1,0 +1,144 @@
+"""Consent, intake drafts and confirmed support requests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import db_now, to_db
+from bot.intake import Answers, Draft, Step
+from bot.store.database import Database
+
+
+@dataclass(frozen=True)
+class SupportRequest:
+    id: int
+    user_id: int
+    status: str
+    answers: Answers
+    created_at: str
+
+
+class IntakeRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def consent_id(self, user_id: int) -> int | None:
+        row = await self._db.fetch_one("SELECT id FROM consents WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,))
+        return row["id"] if row else None
+
+    async def give_consent(self, user_id: int, text_version: str, first: Draft) -> None:
+        """Consent and the first draft in one transaction: no draft without consent."""
+        now = db_now()
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO consents (user_id, text_version, given_at) VALUES (?, ?, ?)",
+                (user_id, text_version, now),
+            )
+            await connection.execute(*_upsert_draft(user_id, first, now))
+
+    async def draft(self, user_id: int) -> Draft | None:
+        row = await self._db.fetch_one("SELECT step, answers, editing FROM intake_drafts WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return Draft(Step(row["step"]), Answers.from_json(json.loads(row["answers"])), bool(row["editing"]))
+
+    async def save_draft(self, user_id: int, draft: Draft) -> None:
+        async with self._db.transaction() as connection:
+            await connection.execute(*_upsert_draft(user_id, draft, db_now()))
+
+    async def discard_draft(self, user_id: int) -> bool:
+        cursor = await self._db.write("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+        return cursor.rowcount > 0
+
+    async def confirm(self, user_id: int, answers: Answers) -> int:
+        """Save the request as open, retire an earlier open one, and drop the draft, atomically."""
+        now = db_now()
+        async with self._db.transaction() as connection:
+            async with connection.execute(
+                "SELECT id FROM consents WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
+            ) as cursor:
+                consent = await cursor.fetchone()
+            if consent is None:
+                raise PermissionError("no consent on record")
+            await connection.execute(
+                "UPDATE support_requests SET status = 'replaced', updated_at = ? WHERE user_id = ? AND status = 'open'",
+                (now, user_id),
+            )
+            cursor = await connection.execute(
+                "INSERT INTO support_requests (user_id, for_whom, target_groups, age_band, municipality_code,"
+                " online_only, support_forms, languages, gender_preference, contact_modes, free_text, consent_id,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    user_id,
+                    answers.for_whom,
+                    json.dumps(answers.target_groups),
+                    answers.age_band,
+                    answers.municipality_code,
+                    int(answers.online_only),
+                    json.dumps(answers.support_forms),
+                    json.dumps(answers.languages),
+                    answers.gender_preference,
+                    json.dumps(answers.contact_modes),
+                    answers.free_text,
+                    consent["id"],
+                    now,
+                    now,
+                ),
+            )
+            request_id = cursor.lastrowid
+            await connection.execute("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+        assert request_id is not None
+        return request_id
+
+    async def open_request(self, user_id: int) -> SupportRequest | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM support_requests WHERE user_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+            (user_id,),
+        )
+        return _request(row) if row else None
+
+    async def forget_stale_drafts(self, idle_since: datetime) -> int:
+        """Unfinished intakes are kept 30 days (as the consent text says), then deleted."""
+        cursor = await self._db.write("DELETE FROM intake_drafts WHERE updated_at < ?", (to_db(idle_since),))
+        return cursor.rowcount
+
+    async def forget_closed_requests(self, closed_before: datetime) -> int:
+        cursor = await self._db.write(
+            "DELETE FROM support_requests WHERE status != 'open' AND updated_at < ?", (to_db(closed_before),)
+        )
+        return cursor.rowcount
+
+
+def _upsert_draft(user_id: int, draft: Draft, now: str) -> tuple[str, tuple[object, ...]]:
+    return (
+        "INSERT INTO intake_drafts (user_id, step, answers, editing, started_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
+        " answers = excluded.answers, editing = excluded.editing, updated_at = excluded.updated_at",
+        (
+            user_id,
+            draft.step.value,
+            json.dumps(draft.answers.to_json(), ensure_ascii=False),
+            int(draft.editing),
+            now,
+            now,
+        ),
+    )
+
+
+def _request(row: object) -> SupportRequest:
+    get = row.__getitem__  # type: ignore[attr-defined]
+    answers = Answers(
+        for_whom=get("for_whom"),
+        target_groups=tuple(json.loads(get("target_groups"))),
+        age_band=get("age_band"),
+        municipality_code=get("municipality_code"),
+        online_only=bool(get("online_only")),
+        support_forms=tuple(json.loads(get("support_forms"))),
+        languages=tuple(json.loads(get("languages"))),
+        gender_preference=get("gender_preference"),
+        contact_modes=tuple(json.loads(get("contact_modes"))),
+        free_text=get("free_text"),
+    )
+    return SupportRequest(get("id"), get("user_id"), get("status"), answers, get("created_at"))

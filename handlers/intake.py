@@ -1,0 +1,432 @@
+"""The intake conversation: from /start to a consented, saved support request.
+
+The draft in SQLite is the conversation's state: every handler loads it, lets bot/intake.py
+decide, commits the new draft, and only then asks the next question. After a crash the
+person continues at the last question Makker asked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import intake
+from bot.clock import local_date_text, local_today
+from bot.intake import CONSENT_VERSION, Draft, InvalidAnswer, Step
+from bot.services import Services, services
+from handlers.common import not_understood
+from handlers.intake_views import INTAKE_PREFIX
+from handlers.safety import crisis_shown_for, help_now_button
+from matching.geo import normalise
+
+logger = logging.getLogger(__name__)
+
+CONSENT_PREFIX = "c"
+RESUME_PREFIX = "r"
+MAX_QUERY_ECHO = 40
+
+
+# --- entry: /start, consent, resume -------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Begin, or offer to continue or start over; never a dead end, never a silent restart."""
+    user, chat_id, svc = update.effective_user, update.effective_chat.id, services(context)  # type: ignore[union-attr]
+    assert user is not None
+    language = await svc.language_for(user)
+    t = svc.catalogue.text
+    logger.info("intake_start user_id=%d", user.id)
+    if await svc.store.intake.draft(user.id) is not None:
+        keyboard = _choices(
+            [
+                (t(language, "start.resume_continue"), f"{RESUME_PREFIX}:continue"),
+                (t(language, "start.resume_restart"), f"{RESUME_PREFIX}:restart"),
+            ]
+        )
+        await context.bot.send_message(
+            chat_id, t(language, "start.resume", name=user.first_name), reply_markup=keyboard
+        )
+        return
+    request = await svc.store.intake.open_request(user.id)
+    if request is not None:
+        keyboard = _choices(
+            [
+                (t(language, "start.has_request_new"), f"{RESUME_PREFIX}:new"),
+                (t(language, "start.has_request_keep"), f"{RESUME_PREFIX}:keep"),
+            ]
+        )
+        date = local_date_text(request.created_at, svc.settings.zone)
+        text = t(language, "start.has_request", name=user.first_name, date=date)
+        await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+        return
+    if await svc.store.intake.consent_id(user.id) is not None:
+        await _begin(update, context, svc, language)
+        return
+    await _ask_consent(chat_id, context, svc, language, user.first_name)
+
+
+async def _ask_consent(
+    chat_id: int, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str, name: str
+) -> None:
+    t = svc.catalogue.text
+    text = t(language, "start.welcome", name=name) + "\n\n" + t(language, "consent.text")
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(language, "consent.yes"), callback_data=f"{CONSENT_PREFIX}:yes")],
+            [InlineKeyboardButton(t(language, "consent.no"), callback_data=f"{CONSENT_PREFIX}:no")],
+            [help_now_button(svc.catalogue, language)],
+        ]
+    )
+    await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+
+
+async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, svc = update.callback_query, services(context)
+    assert query is not None and query.data is not None
+    user = query.from_user
+    language = await svc.language_for(user)
+    await query.answer()
+    if query.data == f"{CONSENT_PREFIX}:yes":
+        draft = await svc.store.intake.draft(user.id)
+        if draft is None:
+            draft = intake.first_draft(language)
+            await svc.store.intake.give_consent(user.id, CONSENT_VERSION, draft)
+            logger.info("consent_given user_id=%d version=%s", user.id, CONSENT_VERSION)
+        await _ask(query.message, context, svc, draft, language, edit=True)  # type: ignore[arg-type]
+    elif query.data == f"{CONSENT_PREFIX}:no":
+        erased = await svc.store.privacy.erase(user.id)
+        svc.forget_user(user.id)
+        logger.info("consent_declined user_id=%d erased_rows=%d", user.id, erased)
+        await _edit_or_send(
+            query.message,
+            context,
+            svc.catalogue.text(
+                language,
+                "consent.declined",  # type: ignore[arg-type]
+                initiatives=_initiative_lines(svc, language),
+            ),
+        )
+    else:
+        await _stale(update, context)
+
+
+async def resume_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, svc = update.callback_query, services(context)
+    assert query is not None and query.data is not None
+    user = query.from_user
+    language = await svc.language_for(user)
+    choice = query.data.removeprefix(f"{RESUME_PREFIX}:")
+    draft = await svc.store.intake.draft(user.id)
+    await query.answer()
+    if choice == "continue" and draft is not None:
+        await _ask(query.message, context, svc, draft, language, edit=True)  # type: ignore[arg-type]
+    elif choice in {"restart", "new"} and await svc.store.intake.consent_id(user.id) is not None:
+        await _begin(update, context, svc, language, message=query.message)  # type: ignore[arg-type]
+    elif choice == "keep":
+        await _edit_or_send(query.message, context, svc.catalogue.text(language, "start.kept"))  # type: ignore[arg-type]
+    else:
+        await _stale(update, context)
+
+
+async def _begin(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str, message: Message | None = None
+) -> None:
+    """A fresh draft for someone who has consented; an earlier open request stays until the new is confirmed."""
+    user = update.effective_user
+    assert user is not None
+    draft = intake.first_draft(language)
+    await svc.store.intake.save_draft(user.id, draft)
+    if message is not None:
+        await _ask(message, context, svc, draft, language, edit=True)
+    else:
+        await _send_question(update.effective_chat.id, context, svc, draft, language)  # type: ignore[union-attr]
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    user = update.effective_user
+    assert user is not None
+    key = "intake.cancelled" if await svc.store.intake.discard_draft(user.id) else "intake.nothing_to_cancel"
+    logger.info("intake_cancel user_id=%d had_draft=%s", user.id, key == "intake.cancelled")
+    await context.bot.send_message(update.effective_chat.id, await svc.text_for(user, key))  # type: ignore[union-attr]
+
+
+# --- answers by button --------------------------------------------------------------------------
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every intake button: `i:<step>:<action>[:<value>]`."""
+    query, svc = update.callback_query, services(context)
+    assert query is not None and query.data is not None and query.message is not None
+    user = query.from_user
+    language = await svc.language_for(user)
+    parts = query.data.split(":")
+    draft = await svc.store.intake.draft(user.id)
+    if draft is None or len(parts) < 3 or parts[0] != INTAKE_PREFIX:
+        await _stale(update, context)
+        return
+    step_code, action, value = parts[1], parts[2], ":".join(parts[3:])
+    if step_code != draft.step.value:
+        await query.answer()
+        await _ask(query.message, context, svc, draft, language, hint="intake.hint.stale_button")  # type: ignore[arg-type]
+        return
+    try:
+        await _on_action(query.message, context, svc, user.id, draft, action, value, language)  # type: ignore[arg-type]
+    except InvalidAnswer as invalid:
+        await query.answer(svc.catalogue.text(language, invalid.reason), show_alert=True)
+        return
+    await query.answer()
+
+
+async def _on_action(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    user_id: int,
+    draft: Draft,
+    action: str,
+    value: str,
+    language: str,
+) -> None:
+    views, today = svc.intake_views, local_today(svc.settings.zone)
+    if action == "back":
+        previous = draft.back()
+        if previous is None:
+            await _ask_consent_again(message, context, svc, language)
+            return
+        await _save_and_ask(message, context, svc, user_id, previous, language)
+    elif action == "tog":
+        toggled = intake.toggle(draft, value)
+        await svc.store.intake.save_draft(user_id, toggled)
+        await _edit_keyboard(message, views.multi_choice(toggled, language)[1])
+    elif action == "done":
+        await _save_and_ask(message, context, svc, user_id, intake.finish_multi(draft), language)
+    elif action == "pick" and draft.step is Step.MUNICIPALITY:
+        code = int(value) if value.isdigit() else -1
+        known = {m.code for m in svc.geography.all_municipalities()}
+        await _save_and_ask(message, context, svc, user_id, intake.set_municipality(draft, code, known), language)
+    elif action == "pick":
+        await _save_and_ask(message, context, svc, user_id, intake.choose(draft, value), language)
+    elif action == "online":
+        await _save_and_ask(message, context, svc, user_id, intake.set_online_only(draft), language)
+    elif action == "regions" and draft.step is Step.MUNICIPALITY:
+        await _show(message, context, *views.region_choices(language, today))
+    elif (
+        action == "region"
+        and draft.step is Step.MUNICIPALITY
+        and value in {r.code for r in svc.geography.regions(today)}
+    ):
+        municipalities = svc.geography.municipalities_in(value, today)
+        await _show(
+            message,
+            context,
+            *views.municipality_choices(
+                municipalities,
+                language,
+                "intake.question.region_municipalities",
+                region=views.region_name(value, language),
+            ),
+        )
+    elif action == "ask" and draft.step is Step.MUNICIPALITY:
+        await _ask(message, context, svc, draft, language, edit=True)
+    elif action == "skip":
+        await _save_and_ask(message, context, svc, user_id, intake.skip_free_text(draft), language)
+    elif action == "edit" and draft.step is Step.SUMMARY and value in {s.value for s in Step}:
+        await _save_and_ask(message, context, svc, user_id, draft.edit(Step(value)), language)
+    elif action == "confirm" and draft.step is Step.SUMMARY:
+        await _confirm(message, context, svc, user_id, draft, language)
+    elif action == "cancel" and draft.step is Step.SUMMARY:
+        await svc.store.intake.discard_draft(user_id)
+        await _edit_or_send(message, context, svc.catalogue.text(language, "intake.cancelled"))
+    else:
+        raise InvalidAnswer("intake.hint.stale_button")
+
+
+async def _confirm(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int, draft: Draft, language: str
+) -> None:
+    if not intake.is_complete(draft.answers):
+        raise InvalidAnswer("intake.hint.stale_button")
+    request_id = await svc.store.intake.confirm(user_id, draft.answers)
+    logger.info("request_saved user_id=%d request_id=%d", user_id, request_id)
+    name = message.chat.first_name or ""
+    await _edit_or_send(message, context, svc.catalogue.text(language, "intake.confirmed", name=name))
+
+
+async def _ask_consent_again(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str
+) -> None:
+    """Back from the first question shows the consent again; "no" there withdraws it."""
+    await _remove_keyboard(message)
+    await _ask_consent(message.chat.id, context, svc, language, message.chat.first_name or "")
+
+
+# --- answers by message -------------------------------------------------------------------------
+
+
+async def message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text, or something else (a sticker, photo, voice note, location) during an intake."""
+    svc, user = services(context), update.effective_user
+    assert user is not None and update.message is not None
+    draft = await svc.store.intake.draft(user.id)
+    if draft is None:
+        if not crisis_shown_for(update, context):
+            await not_understood(update, context)
+        return
+    language = await svc.language_for(user)
+    chat_id = update.message.chat_id
+    text = update.message.text
+    if crisis_shown_for(update, context) and draft.step is not Step.FREE_TEXT:
+        await _send_question(chat_id, context, svc, draft, language, hint="intake.hint.after_crisis")
+        return
+    if text is None:
+        await _send_question(chat_id, context, svc, draft, language, hint="intake.hint.only_text")
+        return
+    if draft.step is Step.MUNICIPALITY:
+        await _municipality_typed(chat_id, context, svc, user.id, draft, text, language)
+    elif draft.step is Step.FREE_TEXT:
+        try:
+            answered = intake.set_free_text(draft, text)
+        except InvalidAnswer as invalid:
+            hint = svc.catalogue.text(language, invalid.reason, length=len(text.strip()), max=intake.FREE_TEXT_MAX)
+            await context.bot.send_message(chat_id, hint)
+            await _send_question(chat_id, context, svc, draft, language)
+            return
+        await svc.store.intake.save_draft(user.id, answered)
+        await _send_question(chat_id, context, svc, answered, language)
+    else:
+        await _send_question(chat_id, context, svc, draft, language, hint="intake.hint.use_buttons")
+
+
+async def _municipality_typed(
+    chat_id: int,
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    user_id: int,
+    draft: Draft,
+    text: str,
+    language: str,
+) -> None:
+    found = svc.geography.search(text)
+    exact = [m for m in found if normalise(m.name) == normalise(text)]
+    if len(exact) == 1:
+        known = {exact[0].code}
+        answered = intake.set_municipality(draft, exact[0].code, known)
+        await svc.store.intake.save_draft(user_id, answered)
+        await _send_question(chat_id, context, svc, answered, language)
+        return
+    if not found:
+        query = text.strip()[:MAX_QUERY_ECHO]
+        await context.bot.send_message(
+            chat_id, svc.catalogue.text(language, "intake.hint.unknown_municipality", query=query)
+        )
+        await _send_question(chat_id, context, svc, draft, language)
+        return
+    text_out, keyboard = svc.intake_views.municipality_choices(found, language, "intake.question.mun_results")
+    await context.bot.send_message(chat_id, text_out, reply_markup=keyboard)
+
+
+# --- speaking -----------------------------------------------------------------------------------
+
+
+async def _save_and_ask(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int, draft: Draft, language: str
+) -> None:
+    """State before speech: the new draft is committed before the next question goes out."""
+    await svc.store.intake.save_draft(user_id, draft)
+    await _ask(message, context, svc, draft, language, edit=True)
+
+
+async def _ask(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    draft: Draft,
+    language: str,
+    *,
+    edit: bool = False,
+    hint: str | None = None,
+) -> None:
+    """Ask the draft's question: in place of the message with the pressed button, or anew."""
+    if edit and hint is None:
+        text, keyboard = svc.intake_views.question(draft, language)
+        await _show(message, context, text, keyboard)
+    else:
+        await _send_question(message.chat.id, context, svc, draft, language, hint=hint)
+
+
+async def _send_question(
+    chat_id: int,
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    draft: Draft,
+    language: str,
+    *,
+    hint: str | None = None,
+) -> None:
+    text, keyboard = svc.intake_views.question(draft, language)
+    if hint is not None:
+        text = svc.catalogue.text(language, hint) + "\n\n" + text
+    await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+
+
+async def _show(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: InlineKeyboardMarkup
+) -> None:
+    """Replace the message the button was on; send anew when it can no longer be edited."""
+    try:
+        await message.edit_text(text, reply_markup=keyboard)
+    except BadRequest as error:
+        if "not modified" in str(error).lower():
+            return
+        await context.bot.send_message(message.chat.id, text, reply_markup=keyboard)
+
+
+async def _edit_or_send(message: Message, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    try:
+        await message.edit_text(text)
+    except BadRequest:
+        await context.bot.send_message(message.chat.id, text)
+
+
+async def _edit_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
+    try:
+        await message.edit_reply_markup(keyboard)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def _remove_keyboard(message: Message) -> None:
+    try:
+        await message.edit_reply_markup(None)
+    except BadRequest:
+        logger.debug("keyboard_already_gone chat_id=%d", message.chat.id)
+
+
+async def _stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    from handlers.common import stale_button
+
+    await stale_button(update, context)
+
+
+def _choices(options: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)] for label, data in options])
+
+
+def _initiative_lines(svc: Services, language: str) -> str:
+    """Initiatives anyone can contact without Makker storing anything: every active one for seekers."""
+    return "\n".join(
+        svc.catalogue.text(
+            language,
+            "consent.initiative_line",
+            name=initiative.name,
+            organiser=initiative.organiser,
+            contact=initiative.contact(language),
+        )
+        for initiative in svc.initiatives
+        if initiative.active and initiative.audience == "seekers"
+    )

@@ -1,0 +1,92 @@
+"""The crisis safety net: every free text is checked, and /krise, /crisis and a button are always there."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import ContextTypes
+
+from bot.clock import local_today
+from bot.i18n import Catalogue
+from bot.safety import detect_crisis
+from bot.services import Services, services
+
+logger = logging.getLogger(__name__)
+
+CRISIS_CALLBACK = "crisis"
+_SHOWN_KEY = "crisis_shown_update"
+
+
+def help_now_button(catalogue: Catalogue, language: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(catalogue.text(language, "consent.help_now"), callback_data=CRISIS_CALLBACK)
+
+
+def crisis_shown_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this very update already got the crisis message, so later handlers answer gently."""
+    return context.user_data is not None and context.user_data.get(_SHOWN_KEY) == update.update_id
+
+
+def message_text(update: Update) -> str | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    return message.text or message.caption
+
+
+def is_crisis(update: Update) -> bool:
+    text = message_text(update)
+    return bool(text) and detect_crisis(text) is not None  # type: ignore[arg-type]
+
+
+async def check_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs on every text and caption before anything else answers; never stops the conversation."""
+    text = message_text(update)
+    if not text or update.effective_user is None:
+        return
+    signal = detect_crisis(text)
+    if signal is None:
+        return
+    logger.warning(
+        "crisis_detected user_id=%d category=%s rule=%s", update.effective_user.id, signal.category, signal.rule
+    )
+    if context.user_data is not None:
+        context.user_data[_SHOWN_KEY] = update.update_id
+    await _send(update, context, "crisis.intro_detected")
+
+
+async def crisis_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id = update.effective_user.id if update.effective_user else None
+    logger.info("crisis_requested user_id=%s", user_id)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await _send(update, context, "crisis.intro_command")
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, intro_key: str) -> None:
+    svc = services(context)
+    language = await svc.language_for(update.effective_user)
+    text = crisis_text(
+        svc, language, await _region_code(svc, update.effective_user.id if update.effective_user else None)
+    )
+    body = svc.catalogue.text(language, intro_key) + "\n\n" + text
+    await context.bot.send_message(update.effective_chat.id, body)  # type: ignore[union-attr]
+
+
+def crisis_text(svc: Services, language: str, region_code: str | None) -> str:
+    emergency = svc.catalogue.text(language, f"crisis.emergency.{region_code or 'unknown'}")
+    return svc.catalogue.text(language, "crisis.body", emergency=emergency)
+
+
+async def _region_code(svc: Services, user_id: int | None) -> str | None:
+    """The person's region from the intake, when they have told it; otherwise every region is listed."""
+    if user_id is None:
+        return None
+    draft = await svc.store.intake.draft(user_id)
+    answers = draft.answers if draft else None
+    if answers is None or answers.municipality_code is None:
+        request = await svc.store.intake.open_request(user_id)
+        answers = request.answers if request else None
+    if answers is None or answers.municipality_code is None:
+        return None
+    return svc.geography.region_of(answers.municipality_code, local_today(svc.settings.zone)).code
