@@ -1,4 +1,4 @@
-"""Makker's command line: `python -m bot [run|migrate|backup FILE]`."""
+"""Makker's command line: `python -m bot [run|migrate|backup FILE|import-initiatives FILE]`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from bot.app import build_application
 from bot.config import DatabaseSettings, Settings, describe_error
 from bot.db import SchemaTooNewError, connect, migrate
 from bot.logging_setup import configure_logging
+from bot.store import Store
+from bot.store.initiatives import ImportResult
+from matching.catalogue import CatalogueError, Initiative, parse_initiatives
+from matching.geo import default_geography
 
 logger = logging.getLogger("bot")
 SettingsT = TypeVar("SettingsT", bound=DatabaseSettings)
@@ -34,12 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     backup = commands.add_parser("backup", help="copy the live database to FILE, safely while the bot runs")
     backup.add_argument("file", type=Path)
+    catalogue = commands.add_parser("import-initiatives", help="load or update the initiatives catalogue from FILE")
+    catalogue.add_argument("file", type=Path)
     arguments = parser.parse_args(argv)
     try:
         if arguments.command == "migrate":
             return _migrate()
         if arguments.command == "backup":
             return _backup(arguments.file)
+        if arguments.command == "import-initiatives":
+            return _import_initiatives(arguments.file)
         return _run()
     except StartupError as error:
         print(f"makker: {error}", file=sys.stderr)
@@ -75,6 +83,33 @@ def _migrate() -> int:
     else:
         print(f"Nothing to apply: {settings.database_path} is up to date.")
     return 0
+
+
+def _import_initiatives(file: Path) -> int:
+    """All or nothing: every invalid row is reported with its line, and then nothing is imported."""
+    settings = _settings(DatabaseSettings)
+    configure_logging(settings.log_level)
+    try:
+        initiatives = parse_initiatives(file.read_text("utf-8-sig"))
+    except OSError as error:
+        raise StartupError(f"cannot read {file}: {error.strerror}") from None
+    except CatalogueError as error:
+        for problem in error.problems:
+            print(f"{file}, line {problem.line}: {problem.reason}", file=sys.stderr)
+        print(f"makker: nothing imported from {file}: fix the {len(error.problems)} problem(s) above", file=sys.stderr)
+        return 1
+    result = asyncio.run(_import(settings.database_path, initiatives))
+    print(f"Imported {file}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged.")
+    return 0
+
+
+async def _import(path: Path, initiatives: list[Initiative]) -> ImportResult:
+    await _migrate_database(path)
+    store = await Store.open(path, default_geography())
+    try:
+        return await store.initiatives.import_all(initiatives)
+    finally:
+        await store.close()
 
 
 def _backup(target: Path) -> int:

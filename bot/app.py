@@ -26,11 +26,12 @@ from bot.clock import utc_now
 from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
+from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.services import SERVICES_KEY, Services, services
 from bot.store import Store
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, privacy, safety
+from handlers import common, guards, intake, match, privacy, safety
 from handlers.errors import on_error
 from handlers.intake_views import INTAKE_PREFIX, IntakeViews
 from matching.catalogue import load_initiatives
@@ -41,8 +42,8 @@ logger = logging.getLogger(__name__)
 SETTINGS_KEY = "settings"
 MAX_CONCURRENT_UPDATES = 4096
 MENU_COMMANDS = {
-    "da": ("start", "krise", "mydata", "delete", "cancel", "language", "help"),
-    "en": ("start", "crisis", "mydata", "delete", "cancel", "language", "help"),
+    "da": ("start", "krise", "forslag", "mydata", "delete", "cancel", "language", "help"),
+    "en": ("start", "crisis", "suggestions", "mydata", "delete", "cancel", "language", "help"),
 }
 UPDATE_MEMORY = timedelta(hours=48)
 # Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
@@ -96,6 +97,8 @@ def register_handlers(application: Application) -> None:
         ("cancel", intake.cancel),
         ("mydata", privacy.my_data),
         ("delete", privacy.delete_command),
+        ("forslag", match.suggestions_command),
+        ("suggestions", match.suggestions_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -106,6 +109,7 @@ def register_handlers(application: Application) -> None:
         (f"^{intake.RESUME_PREFIX}:", intake.resume_answer),
         (f"^{INTAKE_PREFIX}:", intake.button),
         (f"^{privacy.DELETE_PREFIX}", privacy.delete_answer),
+        (f"^{match.MATCH_PREFIX}", match.choose),
     ]
     for pattern, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
@@ -122,18 +126,21 @@ def register_handlers(application: Application) -> None:
 
 async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
-    store = await Store.open(settings.database_path)
-    catalogue = Catalogue(settings.default_language)
     geography = default_geography()
+    store = await Store.open(settings.database_path, geography)
+    catalogue = Catalogue(settings.default_language)
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         store=store,
         catalogue=catalogue,
         flood=FloodGuard(settings.flood_max_updates, settings.flood_window_seconds),
         geography=geography,
-        initiatives=load_initiatives(),
+        matchmaker=Matchmaker(store, geography, settings.match_weights(), settings.match_limits()),
         intake_views=IntakeViews(catalogue, geography),
     )
+    if await store.initiatives.count() == 0:
+        result = await store.initiatives.import_all(load_initiatives())
+        logger.info("initiatives_loaded added=%d", result.added)
     await _set_command_menu(application, catalogue)
     _schedule_jobs(application, settings, OutboxDispatcher(store, catalogue))
     logger.info("started bot_id=%d", application.bot.id)

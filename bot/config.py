@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from matching.engine import Limits
+from matching.scoring import Weights
+
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 _TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -42,6 +45,18 @@ class Settings(DatabaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
+
+    match_top_peers: int = Field(default=3, ge=0, le=10)
+    match_top_initiatives: int = Field(default=3, ge=0, le=10)
+    match_weight_target_group: float = Field(default=4.0, ge=0)
+    match_weight_proximity: float = Field(default=3.0, ge=0)
+    match_weight_support_form: float = Field(default=2.0, ge=0)
+    match_weight_language: float = Field(default=1.0, ge=0)
+    match_weight_age: float = Field(default=1.0, ge=0)
+    match_weight_gender: float = Field(default=1.5, ge=0)
+    match_weight_contact: float = Field(default=1.0, ge=0)
+    match_weight_load: float = Field(default=1.5, ge=0)
+    rematch_interval_minutes: float = Field(default=10, gt=0)
 
     @field_validator("bot_token")
     @classmethod
@@ -89,6 +104,21 @@ class Settings(DatabaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self
+
+    def match_weights(self) -> Weights:
+        return Weights(
+            target_group=self.match_weight_target_group,
+            proximity=self.match_weight_proximity,
+            support_form=self.match_weight_support_form,
+            language=self.match_weight_language,
+            age=self.match_weight_age,
+            gender=self.match_weight_gender,
+            contact=self.match_weight_contact,
+            load=self.match_weight_load,
+        )
+
+    def match_limits(self) -> Limits:
+        return Limits(peers=self.match_top_peers, initiatives=self.match_top_initiatives)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -12,8 +12,8 @@ from telegram.ext import CallbackContext
 from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.i18n import Catalogue
+from bot.matchmaker import Matchmaker
 from bot.store import Store
-from matching.catalogue import Initiative
 from matching.geo import Geography
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Services:
     catalogue: Catalogue
     flood: FloodGuard
     geography: Geography
-    initiatives: list[Initiative]
+    matchmaker: Matchmaker
     intake_views: IntakeViews
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 

@@ -17,6 +17,7 @@ from bot import intake
 from bot.clock import local_date_text, local_today
 from bot.intake import CONSENT_VERSION, Draft, InvalidAnswer, Step
 from bot.services import Services, services
+from handlers import match
 from handlers.common import not_understood
 from handlers.intake_views import INTAKE_PREFIX
 from handlers.safety import crisis_shown_for, help_now_button
@@ -100,15 +101,9 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         erased = await svc.store.privacy.erase(user.id)
         svc.forget_user(user.id)
         logger.info("consent_declined user_id=%d erased_rows=%d", user.id, erased)
-        await _edit_or_send(
-            query.message,
-            context,
-            svc.catalogue.text(
-                language,
-                "consent.declined",  # type: ignore[arg-type]
-                initiatives=_initiative_lines(svc, language),
-            ),
-        )
+        lines = await _initiative_lines(svc, language)
+        declined = svc.catalogue.text(language, "consent.declined", initiatives=lines)
+        await _edit_or_send(query.message, context, declined)  # type: ignore[arg-type]
     else:
         await _stale(update, context)
 
@@ -248,12 +243,16 @@ async def _on_action(
 async def _confirm(
     message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int, draft: Draft, language: str
 ) -> None:
+    """Save the request, say so, then show what matching found for it."""
     if not intake.is_complete(draft.answers):
         raise InvalidAnswer("intake.hint.stale_button")
     request_id = await svc.store.intake.confirm(user_id, draft.answers)
     logger.info("request_saved user_id=%d request_id=%d", user_id, request_id)
     name = message.chat.first_name or ""
     await _edit_or_send(message, context, svc.catalogue.text(language, "intake.confirmed", name=name))
+    request = await svc.store.intake.open_request(user_id)
+    assert request is not None
+    await match.present(message.chat.id, context, svc, request, language)
 
 
 async def _ask_consent_again(
@@ -417,7 +416,7 @@ def _choices(options: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)] for label, data in options])
 
 
-def _initiative_lines(svc: Services, language: str) -> str:
+async def _initiative_lines(svc: Services, language: str) -> str:
     """Initiatives anyone can contact without Makker storing anything: every active one for seekers."""
     return "\n".join(
         svc.catalogue.text(
@@ -427,6 +426,6 @@ def _initiative_lines(svc: Services, language: str) -> str:
             organiser=initiative.organiser,
             contact=initiative.contact(language),
         )
-        for initiative in svc.initiatives
-        if initiative.active and initiative.audience == "seekers"
+        for initiative in await svc.store.initiatives.all()
+        if initiative.offered_to_seekers
     )

@@ -35,7 +35,7 @@ async def test_every_table_with_a_person_is_covered_by_erasure(harness: BotHarne
     tables = await harness.services.store.db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
     for table in [row["name"] for row in tables]:
         columns = {row["name"] for row in await harness.services.store.db.fetch_all(f"PRAGMA table_info({table})")}
-        if columns & {"user_id", "chat_id", "peer_id"}:
+        if columns & {"user_id", "chat_id"}:
             assert table in PERSONAL_TABLES, f"{table} refers to people but /delete does not know it"
 
 

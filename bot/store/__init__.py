@@ -6,26 +6,33 @@ from pathlib import Path
 
 from bot.db import connect, migrate
 from bot.store.database import Database
+from bot.store.initiatives import InitiativeRepository
 from bot.store.intake import IntakeRepository
 from bot.store.outbox import OutboxRepository
+from bot.store.peers import PeerRepository
 from bot.store.privacy import PrivacyRepository
+from bot.store.suggestions import SuggestionRepository
 from bot.store.updates import ProcessedUpdateRepository
 from bot.store.users import UserRepository
+from matching.geo import Geography
 
 
 class Store:
     """The repositories over one database, created once at start-up and shared through bot_data."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, geography: Geography) -> None:
         self.db = db
         self.users = UserRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
         self.intake = IntakeRepository(db)
         self.privacy = PrivacyRepository(db)
+        self.initiatives = InitiativeRepository(db)
+        self.peers = PeerRepository(db, geography)
+        self.suggestions = SuggestionRepository(db)
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
+    async def open(cls, path: Path, geography: Geography) -> Store:
         """Connect and bring the schema up to date: starting the bot migrates too."""
         connection = await connect(path)
         try:
@@ -33,7 +40,7 @@ class Store:
         except BaseException:
             await connection.close()
             raise
-        return cls(Database(connection))
+        return cls(Database(connection), geography)
 
     async def close(self) -> None:
         await self.db.close()

@@ -18,6 +18,7 @@ class SupportRequest:
     status: str
     answers: Answers
     created_at: str
+    waiting: bool = False
 
 
 class IntakeRepository:
@@ -99,6 +100,25 @@ class IntakeRepository:
         )
         return _request(row) if row else None
 
+    async def set_waiting(self, request_id: int, waiting: bool) -> None:
+        """A request with no peer to suggest waits; it keeps the time it started waiting."""
+        if waiting:
+            await self._db.write(
+                "UPDATE support_requests SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
+                (db_now(), request_id),
+            )
+        else:
+            await self._db.write("UPDATE support_requests SET waiting_since = NULL WHERE id = ?", (request_id,))
+
+    async def waiting(self, limit: int) -> list[SupportRequest]:
+        """Open requests on the waiting list, longest waiting first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM support_requests WHERE waiting_since IS NOT NULL AND status = 'open'"
+            " ORDER BY waiting_since, id LIMIT ?",
+            (limit,),
+        )
+        return [_request(row) for row in rows]
+
     async def forget_stale_drafts(self, idle_since: datetime) -> int:
         """Unfinished intakes are kept 30 days (as the consent text says), then deleted."""
         cursor = await self._db.write("DELETE FROM intake_drafts WHERE updated_at < ?", (to_db(idle_since),))
@@ -141,4 +161,6 @@ def _request(row: object) -> SupportRequest:
         contact_modes=tuple(json.loads(get("contact_modes"))),
         free_text=get("free_text"),
     )
-    return SupportRequest(get("id"), get("user_id"), get("status"), answers, get("created_at"))
+    return SupportRequest(
+        get("id"), get("user_id"), get("status"), answers, get("created_at"), get("waiting_since") is not None
+    )

@@ -10,10 +10,13 @@ from bot.store.database import Database
 # foreign keys when deleting (requests refer to consents). A test checks that no table with a
 # person column is missing here, so a new table cannot be forgotten by /delete.
 PERSONAL_TABLES: dict[str, str] = {
+    "suggestions": "user_id",
+    "match_exclusions": "user_id",
     "support_requests": "user_id",
     "intake_drafts": "user_id",
     "consents": "user_id",
     "outbox": "chat_id",
+    "peers": "user_id",
     "users": "user_id",
 }
 

@@ -1,0 +1,42 @@
+"""How matching's value types are written to and read from SQLite columns (JSON text)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TypeVar
+
+from matching.geo import Area
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def codes_to_json(codes: Iterable[str]) -> str:
+    """Sorted, so the same set always gives the same text."""
+    return json.dumps(sorted(str(code) for code in codes))
+
+
+def codes_from_json(enum: type[E], text: str) -> frozenset[E]:
+    return frozenset(enum(code) for code in json.loads(text))
+
+
+def area_to_json(area: Area) -> str:
+    return json.dumps(
+        {
+            "national": area.national,
+            "online": area.online,
+            "regions": sorted(area.regions),
+            "municipalities": sorted(area.municipalities),
+        }
+    )
+
+
+def area_from_json(text: str) -> Area:
+    data = json.loads(text)
+    return Area(
+        national=data["national"],
+        online=data["online"],
+        regions=frozenset(data["regions"]),
+        municipalities=frozenset(data["municipalities"]),
+    )

@@ -1,0 +1,103 @@
+"""What Makker suggested to a person for a request, and what they chose."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.clock import db_now
+from bot.store.database import Database
+
+
+@dataclass(frozen=True)
+class StoredReason:
+    key: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StoredSuggestion:
+    id: int
+    request_id: int
+    user_id: int
+    kind: str
+    candidate: str
+    position: int
+    reasons: tuple[StoredReason, ...]
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    kind: str
+    candidate: str
+    score: float
+    reasons: tuple[StoredReason, ...]
+
+
+class SuggestionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def replace(self, request_id: int, user_id: int, suggestions: list[NewSuggestion]) -> list[StoredSuggestion]:
+        """The current suggestions of a request: earlier ones not chosen give way to the new ones."""
+        now = db_now()
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "DELETE FROM suggestions WHERE request_id = ? AND chosen_at IS NULL", (request_id,)
+            )
+            for position, suggestion in enumerate(suggestions, start=1):
+                reasons = json.dumps([[reason.key, reason.params] for reason in suggestion.reasons])
+                await connection.execute(
+                    "INSERT INTO suggestions (request_id, user_id, kind, candidate, position, score, reasons,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        request_id,
+                        user_id,
+                        suggestion.kind,
+                        suggestion.candidate,
+                        position,
+                        suggestion.score,
+                        reasons,
+                        now,
+                    ),
+                )
+        return await self.current(user_id, request_id)
+
+    async def current(self, user_id: int, request_id: int) -> list[StoredSuggestion]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM suggestions WHERE user_id = ? AND request_id = ? ORDER BY chosen_at IS NULL, position",
+            (user_id, request_id),
+        )
+        return [_suggestion(row) for row in rows]
+
+    async def get(self, suggestion_id: int, user_id: int) -> StoredSuggestion | None:
+        """Only the person's own suggestion: a forged id of someone else's finds nothing."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM suggestions WHERE id = ? AND user_id = ?", (suggestion_id, user_id)
+        )
+        return _suggestion(row) if row else None
+
+    async def choose(self, suggestion_id: int, user_id: int) -> bool:
+        """Record the choice once; True the first time."""
+        cursor = await self._db.write(
+            "UPDATE suggestions SET chosen_at = ? WHERE id = ? AND user_id = ? AND chosen_at IS NULL",
+            (db_now(), suggestion_id, user_id),
+        )
+        return cursor.rowcount == 1
+
+
+def _suggestion(row: aiosqlite.Row) -> StoredSuggestion:
+    reasons = tuple(StoredReason(key, params) for key, params in json.loads(row["reasons"]))
+    return StoredSuggestion(
+        row["id"],
+        row["request_id"],
+        row["user_id"],
+        row["kind"],
+        row["candidate"],
+        row["position"],
+        reasons,
+        row["chosen_at"] is not None,
+    )

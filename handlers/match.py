@@ -1,0 +1,152 @@
+"""Suggestions in the chat: the ranked peers and initiatives with their reasons, and the person's choice."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.clock import local_today
+from bot.services import Services, services
+from bot.store.intake import SupportRequest
+from bot.store.suggestions import StoredReason, StoredSuggestion
+
+logger = logging.getLogger(__name__)
+
+MATCH_PREFIX = "m:"
+# Reason parameters are codes; each is shown with the catalogue's label table of its kind.
+_PARAM_LABELS = {
+    "group": "match.group",
+    "language": "match.language",
+    "form": "match.form",
+    "gender": "match.gender",
+    "mode": "match.mode",
+}
+
+
+async def present(
+    chat_id: int, context: ContextTypes.DEFAULT_TYPE, svc: Services, request: SupportRequest, language: str
+) -> None:
+    """Match a just-confirmed request and show the outcome; an honest word when nothing fits."""
+    result = await svc.matchmaker.match(request, local_today(svc.settings.zone))
+    await _send(
+        chat_id, context, svc, result.suggestions, language, nothing_fits=result.nothing_fits, waiting=result.waiting
+    )
+
+
+async def suggestions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forslag and /suggestions: the current suggestions again, e.g. after a message about new ones."""
+    svc, user = services(context), update.effective_user
+    assert user is not None
+    language = await svc.language_for(user)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    request = await svc.store.intake.open_request(user.id)
+    if request is None:
+        await context.bot.send_message(chat_id, svc.catalogue.text(language, "match.no_request"))
+        return
+    suggestions = await svc.store.suggestions.current(user.id, request.id)
+    await _send(chat_id, context, svc, suggestions, language, nothing_fits=False, waiting=request.waiting)
+
+
+async def _send(
+    chat_id: int,
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    suggestions: list[StoredSuggestion],
+    language: str,
+    *,
+    nothing_fits: bool,
+    waiting: bool,
+) -> None:
+    t = svc.catalogue.text
+    if nothing_fits:
+        head = t(language, "match.nothing_fits")
+    elif suggestions:
+        head = t(language, "match.intro")
+    else:
+        head = t(language, "match.none_yet")
+    lines = [head]
+    buttons = []
+    for number, suggestion in enumerate(suggestions, start=1):
+        name, detail = await _describe(svc, suggestion, language)
+        reasons = " · ".join(reason_text(svc, reason, language) for reason in suggestion.reasons)
+        lines.append(t(language, "match.line", number=number, name=name, detail=detail, reasons=reasons))
+        label_key = "match.button_chosen" if suggestion.chosen else "match.button"
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    t(language, label_key, number=number, name=name), callback_data=f"{MATCH_PREFIX}{suggestion.id}"
+                )
+            ]
+        )
+    if waiting and not nothing_fits:
+        lines.append(t(language, "match.waiting"))
+    lines.append(t(language, "match.footer"))
+    await context.bot.send_message(
+        chat_id, "\n\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
+    )
+
+
+async def _describe(svc: Services, suggestion: StoredSuggestion, language: str) -> tuple[str, str]:
+    """A suggestion's name and one line about it; a peer shows only the name they chose to show."""
+    t = svc.catalogue.text
+    if suggestion.kind == "peer":
+        peer = await svc.store.peers.get(int(suggestion.candidate))
+        if peer is None:
+            return t(language, "match.peer_gone"), ""
+        names = await svc.store.peers.display_names([peer.peer_id])
+        return names.get(peer.peer_id, "?"), t(language, f"match.peer_kind.{peer.kind.value}")
+    initiative = await svc.store.initiatives.by_key(suggestion.candidate)
+    if initiative is None:
+        return suggestion.candidate, ""
+    return initiative.name, initiative.organiser
+
+
+def reason_text(svc: Services, reason: StoredReason, language: str) -> str:
+    params = {
+        name: svc.catalogue.text(language, f"{_PARAM_LABELS[name]}.{code}") if name in _PARAM_LABELS else code
+        for name, code in reason.params.items()
+    }
+    return svc.catalogue.text(language, reason.key, **params)
+
+
+async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tapped suggestion: only the person's own, recorded once, answered with what happens next."""
+    query, svc = update.callback_query, services(context)
+    assert query is not None and query.data is not None
+    user = query.from_user
+    language = await svc.language_for(user)
+    raw_id = query.data.removeprefix(MATCH_PREFIX)
+    suggestion = await svc.store.suggestions.get(int(raw_id), user.id) if raw_id.isdigit() else None
+    if suggestion is None:
+        await query.answer(svc.catalogue.text(language, "match.unavailable"), show_alert=True)
+        return
+    await query.answer()
+    first_time = await svc.store.suggestions.choose(suggestion.id, user.id)
+    logger.info(
+        "suggestion_chosen user_id=%d suggestion_id=%d kind=%s first=%s",
+        user.id,
+        suggestion.id,
+        suggestion.kind,
+        first_time,
+    )
+    t = svc.catalogue.text
+    chat_id = query.message.chat.id if query.message else user.id
+    if suggestion.kind == "initiative":
+        initiative = await svc.store.initiatives.by_key(suggestion.candidate)
+        if initiative is None:
+            await context.bot.send_message(chat_id, t(language, "match.unavailable"))
+            return
+        text = t(
+            language,
+            "match.initiative_chosen",
+            name=initiative.name,
+            description=initiative.description(language),
+            contact=initiative.contact(language),
+        )
+    else:
+        names = await svc.store.peers.display_names([int(suggestion.candidate)])
+        name = names.get(int(suggestion.candidate))
+        text = t(language, "match.peer_chosen", name=name) if name else t(language, "match.unavailable")
+    await context.bot.send_message(chat_id, text)
