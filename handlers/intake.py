@@ -18,7 +18,7 @@ from bot.clock import local_date_text, local_today
 from bot.intake import CONSENT_VERSION, Draft, InvalidAnswer, Step
 from bot.services import Services, services
 from handlers import match
-from handlers.common import not_understood
+from handlers.common import not_understood, stale_button
 from handlers.intake_views import INTAKE_PREFIX
 from handlers.safety import crisis_shown_for, help_now_button
 from matching.geo import normalise
@@ -105,7 +105,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         declined = svc.catalogue.text(language, "consent.declined", initiatives=lines)
         await _edit_or_send(query.message, context, declined)  # type: ignore[arg-type]
     else:
-        await _stale(update, context)
+        await stale_button(update, context)
 
 
 async def resume_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,7 +123,7 @@ async def resume_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     elif choice == "keep":
         await _edit_or_send(query.message, context, svc.catalogue.text(language, "start.kept"))  # type: ignore[arg-type]
     else:
-        await _stale(update, context)
+        await stale_button(update, context)
 
 
 async def _begin(
@@ -161,7 +161,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     parts = query.data.split(":")
     draft = await svc.store.intake.draft(user.id)
     if draft is None or len(parts) < 3 or parts[0] != INTAKE_PREFIX:
-        await _stale(update, context)
+        await stale_button(update, context)
         return
     step_code, action, value = parts[1], parts[2], ":".join(parts[3:])
     if step_code != draft.step.value:
@@ -404,12 +404,6 @@ async def _remove_keyboard(message: Message) -> None:
         await message.edit_reply_markup(None)
     except BadRequest:
         logger.debug("keyboard_already_gone chat_id=%d", message.chat.id)
-
-
-async def _stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from handlers.common import stale_button
-
-    await stale_button(update, context)
 
 
 def _choices(options: list[tuple[str, str]]) -> InlineKeyboardMarkup:

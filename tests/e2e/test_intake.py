@@ -87,13 +87,21 @@ def check(row: sqlite3.Row) -> None:
     assert row["free_text"] == "At møde andre pårørende"
 
 
-def test_a_person_walks_the_whole_intake(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_person_walks_the_whole_intake_and_chooses_a_suggestion(api: FakeBotApi, bot: BotProcess) -> None:
     bot.start()
     person = Person(api, 6001)
     first_half(person)
     second_half(person)
+    person.wait("Her er mine forslag til dig")
+    suggestions = person.last_message()
+    assert "Ligestillet støtte" in suggestions["text"], "the Central Denmark programme for relatives fits"
+    first = suggestions["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    person.tap(first, "Sådan kommer du i kontakt")
     assert bot.stop() == 0
     check(saved_request(bot, 6001))
+    with sqlite3.connect(bot.database) as db:
+        chosen = db.execute("SELECT kind FROM suggestions WHERE user_id = 6001 AND chosen_at IS NOT NULL").fetchall()
+    assert chosen == [("initiative",)]
 
 
 def test_sigkill_in_the_middle_and_the_person_continues_after_restart(api: FakeBotApi, bot: BotProcess) -> None:
