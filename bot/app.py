@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -14,7 +12,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     MessageHandler,
     TypeHandler,
@@ -22,13 +19,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.clock import utc_now
+from bot import jobs
 from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
-from bot.services import SERVICES_KEY, Services, services
+from bot.services import SERVICES_KEY, Services
 from bot.store import Store
 from bot.update_processor import PerUserUpdateProcessor
 from handlers import common, guards, intake, match, privacy, safety
@@ -45,10 +42,6 @@ MENU_COMMANDS = {
     "da": ("start", "krise", "forslag", "mydata", "delete", "cancel", "language", "help"),
     "en": ("start", "crisis", "suggestions", "mydata", "delete", "cancel", "language", "help"),
 }
-UPDATE_MEMORY = timedelta(hours=48)
-# Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
-DRAFT_RETENTION = timedelta(days=30)
-CLOSED_REQUEST_RETENTION = timedelta(days=365)
 
 
 def build_application(
@@ -113,7 +106,11 @@ def register_handlers(application: Application) -> None:
     ]
     for pattern, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, intake.message))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, intake.message
+        )
+    )
 
     application.add_handler(ChatMemberHandler(common.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
 
@@ -142,7 +139,7 @@ async def _post_init(application: Application) -> None:
         result = await store.initiatives.import_all(load_initiatives())
         logger.info("initiatives_loaded added=%d", result.added)
     await _set_command_menu(application, catalogue)
-    _schedule_jobs(application, settings, OutboxDispatcher(store, catalogue))
+    jobs.schedule(application, settings, OutboxDispatcher(store, catalogue))
     logger.info("started bot_id=%d", application.bot.id)
 
 
@@ -164,35 +161,3 @@ async def _set_command_menu(application: Application, catalogue: Catalogue) -> N
             await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
     except TelegramError as error:
         logger.warning("command_menu_failed error=%s", type(error).__name__)
-
-
-def _schedule_jobs(application: Application, settings: Settings, dispatcher: OutboxDispatcher) -> None:
-    """Recurring jobs by stable names, so a name doubles as the key that keeps one of each."""
-    job_queue = application.job_queue
-    if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
-        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-
-    async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await dispatcher.dispatch_due(context.bot)
-
-    async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
-        svc = services(context)
-        await svc.store.updates.forget_older_than(UPDATE_MEMORY)
-        await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
-        await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
-        svc.flood.forget_idle(time.monotonic())
-
-    job_queue.run_repeating(
-        dispatch_outbox,
-        interval=settings.outbox_interval_seconds,
-        first=1,
-        name="outbox:dispatch",
-        job_kwargs={"max_instances": 1, "coalesce": True},
-    )
-    job_queue.run_repeating(
-        housekeeping,
-        interval=timedelta(minutes=10),
-        first=60,
-        name="housekeeping",
-        job_kwargs={"max_instances": 1, "coalesce": True},
-    )

@@ -155,12 +155,13 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every intake button: `i:<step>:<action>[:<value>]`."""
     query, svc = update.callback_query, services(context)
-    assert query is not None and query.data is not None and query.message is not None
+    assert query is not None and query.data is not None
     user = query.from_user
     language = await svc.language_for(user)
     parts = query.data.split(":")
     draft = await svc.store.intake.draft(user.id)
-    if draft is None or len(parts) < 3 or parts[0] != INTAKE_PREFIX:
+    # A message too old for Telegram to show (InaccessibleMessage) cannot be edited: treat it as stale.
+    if draft is None or len(parts) < 3 or parts[0] != INTAKE_PREFIX or not isinstance(query.message, Message):
         await stale_button(update, context)
         return
     step_code, action, value = parts[1], parts[2], ":".join(parts[3:])

@@ -299,3 +299,13 @@ async def test_language_can_change_in_the_middle(harness: BotHarness) -> None:
     await harness.say(USER, "/start")
     await harness.press(USER, "r:continue")
     assert last_shown(harness).startswith("How old are you?")
+
+
+async def test_an_edited_message_is_not_taken_as_a_new_answer(harness: BotHarness) -> None:
+    await walk_to(harness, Step.FREE_TEXT)
+    payload = harness.updates.text(USER, "rettet tekst")
+    payload["edited_message"] = payload.pop("message") | {"edit_date": 1}
+    before = len(harness.api.calls)
+    await harness.feed(payload)
+    assert await current_step(harness) is Step.FREE_TEXT
+    assert not [c for c in harness.api.calls[before:] if "gik noget galt" in c.params.get("text", "")]

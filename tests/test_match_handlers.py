@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from telegram.ext import CallbackContext
+
+from bot import jobs
 from bot.intake import Step
 from matching.geo import Area
 from matching.model import PeerKind, PeerProfile, PeerStatus
@@ -119,3 +122,15 @@ async def test_a_peer_who_paused_or_is_full_is_not_suggested(harness: BotHarness
 
 async def test_suggestions_command_without_a_request(harness: BotHarness) -> None:
     assert "ingen åben anmodning" in await harness.say(USER, "/forslag")
+
+
+async def test_the_rematch_job_tells_the_person_through_the_outbox(harness: BotHarness) -> None:
+    await confirm_intake(harness)
+    context = CallbackContext(harness.application)
+    await jobs.rematch_waiting(context)
+    assert await harness.services.store.outbox.status_counts() == {}
+    await harness.services.store.peers.save(peer(9005), "Sara")
+    await jobs.rematch_waiting(context)
+    await jobs.rematch_waiting(context)  # a second run the same day queues nothing more
+    rows = await harness.services.store.db.fetch_all("SELECT chat_id, text_key FROM outbox")
+    assert [(row["chat_id"], row["text_key"]) for row in rows] == [(USER, "match.rematch_found")]

@@ -1,0 +1,71 @@
+"""Makker's recurring jobs, run by APScheduler through PTB's JobQueue.
+
+Each job has a stable name, so the name doubles as the key that keeps one of each, and
+max_instances=1 so a slow run is never overlapped by the next.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from telegram.ext import Application, ContextTypes
+
+from bot.clock import local_today, utc_now
+from bot.config import Settings
+from bot.outbox import OutboxDispatcher
+from bot.services import services
+
+UPDATE_MEMORY = timedelta(hours=48)
+# Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
+DRAFT_RETENTION = timedelta(days=30)
+CLOSED_REQUEST_RETENTION = timedelta(days=365)
+HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
+_ONE_AT_A_TIME = {"max_instances": 1, "coalesce": True}
+
+
+async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget what is no longer needed: old update ids, stale drafts, ended requests, idle flood windows."""
+    svc = services(context)
+    await svc.store.updates.forget_older_than(UPDATE_MEMORY)
+    await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
+    await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
+    svc.flood.forget_idle(time.monotonic())
+
+
+async def rematch_waiting(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Match the waiting list again and tell each person whose request now has a peer, once a day at most."""
+    svc = services(context)
+    today = local_today(svc.settings.zone)
+    for request, _ in await svc.matchmaker.rematch_waiting(today):
+        await svc.store.outbox.enqueue(
+            request.user_id, "match.rematch_found", dedup_key=f"rematch:{request.id}:{today}"
+        )
+
+
+def schedule(application: Application, settings: Settings, dispatcher: OutboxDispatcher) -> None:
+    job_queue = application.job_queue
+    if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+
+    async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await dispatcher.dispatch_due(context.bot)
+
+    job_queue.run_repeating(
+        dispatch_outbox,
+        interval=settings.outbox_interval_seconds,
+        first=1,
+        name="outbox:dispatch",
+        job_kwargs=_ONE_AT_A_TIME,
+    )
+    rematch_every = timedelta(minutes=settings.rematch_interval_minutes)
+    job_queue.run_repeating(
+        rematch_waiting,
+        interval=rematch_every,
+        first=rematch_every,
+        name="matching:rematch-waiting",
+        job_kwargs=_ONE_AT_A_TIME,
+    )
+    job_queue.run_repeating(
+        housekeeping, interval=HOUSEKEEPING_INTERVAL, first=60, name="housekeeping", job_kwargs=_ONE_AT_A_TIME
+    )
