@@ -21,6 +21,7 @@ from telegram.request import BaseRequest
 
 from bot import jobs
 from bot.config import Settings
+from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
 from bot.matchmaker import Matchmaker
@@ -126,11 +127,14 @@ async def _post_init(application: Application) -> None:
     geography = default_geography()
     store = await Store.open(settings.database_path, geography)
     catalogue = Catalogue(settings.default_language)
+    dedup = UpdateDeduplicator(store.updates)
+    await dedup.load()
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         store=store,
         catalogue=catalogue,
         flood=FloodGuard(settings.flood_max_updates, settings.flood_window_seconds),
+        dedup=dedup,
         geography=geography,
         matchmaker=Matchmaker(store, geography, settings.match_weights(), settings.match_limits()),
         intake_views=IntakeViews(catalogue, geography),
@@ -146,6 +150,7 @@ async def _post_init(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     services: Services | None = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
+        await services.dedup.flush()
         await services.store.close()
     logger.info("stopped")
 

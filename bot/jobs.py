@@ -33,6 +33,10 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc.flood.forget_idle(time.monotonic())
 
 
+async def save_processed_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services(context).dedup.flush()
+
+
 async def rematch_waiting(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Match the waiting list again and tell each person whose request now has a peer, once a day at most."""
     svc = services(context)
@@ -51,6 +55,9 @@ def schedule(application: Application, settings: Settings, dispatcher: OutboxDis
     async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
         await dispatcher.dispatch_due(context.bot)
 
+    job_queue.run_repeating(
+        save_processed_updates, interval=1, first=1, name="updates:save-processed", job_kwargs=_ONE_AT_A_TIME
+    )
     job_queue.run_repeating(
         dispatch_outbox,
         interval=settings.outbox_interval_seconds,

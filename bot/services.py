@@ -10,6 +10,7 @@ from telegram import User
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
+from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import Catalogue
 from bot.matchmaker import Matchmaker
@@ -29,6 +30,7 @@ class Services:
     store: Store
     catalogue: Catalogue
     flood: FloodGuard
+    dedup: UpdateDeduplicator
     geography: Geography
     matchmaker: Matchmaker
     intake_views: IntakeViews
@@ -53,9 +55,11 @@ class Services:
         await self.store.users.set_language(user_id, language)
         self._language_cache[user_id] = language
 
-    def forget_user(self, user_id: int) -> None:
-        """After erasure nothing of the person may linger in memory either."""
+    async def erase_person(self, user_id: int) -> int:
+        """Every row about the person, and what memory holds of them; returns the rows erased."""
+        erased = await self.store.erase_person(user_id)
         self._language_cache.pop(user_id, None)
+        return erased
 
     async def text_for(self, user: User | None, key: str, **params: object) -> str:
         return self.catalogue.text(await self.language_for(user), key, **params)

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A redelivered update (a webhook retry) was handled already: stop it here."""
-    if not await services(context).store.updates.claim(update.update_id):
+    if not services(context).dedup.first_time(update.update_id):
         logger.info("duplicate_update update_id=%d", update.update_id)
         raise ApplicationHandlerStop
 

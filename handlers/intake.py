@@ -98,8 +98,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             logger.info("consent_given user_id=%d version=%s", user.id, CONSENT_VERSION)
         await _ask(query.message, context, svc, draft, language, edit=True)  # type: ignore[arg-type]
     elif query.data == f"{CONSENT_PREFIX}:no":
-        erased = await svc.store.privacy.erase(user.id)
-        svc.forget_user(user.id)
+        erased = await svc.erase_person(user.id)
         logger.info("consent_declined user_id=%d erased_rows=%d", user.id, erased)
         lines = await _initiative_lines(svc, language)
         declined = svc.catalogue.text(language, "consent.declined", initiatives=lines)

@@ -6,6 +6,7 @@ carries the step so that a button from an earlier question is recognised as stal
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -42,6 +43,9 @@ class IntakeViews:
     def __init__(self, catalogue: Catalogue, geography: Geography) -> None:
         self.catalogue = catalogue
         self.geography = geography
+        # A question looks the same for everyone with the same step, language and ticks, and keyboards are
+        # immutable: render each once. Bounded, as ticks combine (a few thousand at most in practice).
+        self._rendered = functools.lru_cache(maxsize=4096)(self._render)
 
     def _t(self, language: str, key: str, **params: object) -> str:
         return self.catalogue.text(language, key, **params)
@@ -57,14 +61,20 @@ class IntakeViews:
         step = draft.step
         if step is Step.SUMMARY:
             return self.summary(draft.answers, language)
+        return self._rendered(step, language, draft.answers.selected(step) if step in MULTI_CHOICE else ())
+
+    def multi_choice(self, draft: Draft, language: str) -> tuple[str, InlineKeyboardMarkup]:
+        return self._rendered(draft.step, language, draft.answers.selected(draft.step))
+
+    def _render(self, step: Step, language: str, chosen: tuple[str, ...]) -> tuple[str, InlineKeyboardMarkup]:
+        if step in MULTI_CHOICE:
+            return self._multi_choice(step, language, chosen)
         if step in SINGLE_CHOICE:
             buttons = [
                 InlineKeyboardButton(self.label(language, step, code), callback_data=callback(step, "pick", code))
                 for code in SINGLE_CHOICE[step]
             ]
             keyboard = rows(buttons, 1 if step is Step.FOR_WHOM else 2)
-        elif step in MULTI_CHOICE:
-            return self.multi_choice(draft, language)
         elif step is Step.MUNICIPALITY:
             keyboard = [
                 [
@@ -85,9 +95,7 @@ class IntakeViews:
         keyboard.append([self._back(language, step)])
         return self._t(language, f"intake.question.{step.value}", max=FREE_TEXT_MAX), InlineKeyboardMarkup(keyboard)
 
-    def multi_choice(self, draft: Draft, language: str) -> tuple[str, InlineKeyboardMarkup]:
-        step = draft.step
-        chosen = set(draft.answers.selected(step))
+    def _multi_choice(self, step: Step, language: str, chosen: tuple[str, ...]) -> tuple[str, InlineKeyboardMarkup]:
         buttons = []
         for code in MULTI_CHOICE[step]:
             label = self.label(language, step, code)

@@ -137,8 +137,7 @@ async def delete_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     language = await svc.language_for(user)  # before erasing: the answer comes in the language they used
     await query.answer()
     if query.data == f"{DELETE_PREFIX}yes":
-        erased = await svc.store.privacy.erase(user.id)
-        svc.forget_user(user.id)
+        erased = await svc.erase_person(user.id)
         logger.info("data_erased user_id=%d rows=%d", user.id, erased)
         text = svc.catalogue.text(language, "privacy.deleted")
     else:

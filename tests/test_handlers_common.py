@@ -117,3 +117,11 @@ async def test_blocking_and_unblocking_are_recorded(harness: BotHarness, status:
     )
     record = await harness.services.store.users.get(USER)
     assert record is not None and (record.blocked_at is not None) is blocked
+
+
+async def test_a_crisis_message_gets_through_even_in_a_flood(harness: BotHarness) -> None:
+    harness.services.flood = FloodGuard(max_updates=3, window_seconds=10)
+    for _ in range(5):
+        await harness.feed(harness.updates.text(USER, "hej"))
+    await harness.feed(harness.updates.text(USER, "jeg vil ikke leve mere"))
+    assert "70 201 201" in harness.api.last_text(USER)

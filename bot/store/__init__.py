@@ -42,5 +42,11 @@ class Store:
             raise
         return cls(Database(connection), geography)
 
+    async def erase_person(self, user_id: int) -> int:
+        """GDPR erasure: every row about the person, and the intake's cached draft."""
+        erased = await self.privacy.erase(user_id)
+        self.intake.forget_cached(user_id)
+        return erased
+
     async def close(self) -> None:
         await self.db.close()

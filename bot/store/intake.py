@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,9 +22,27 @@ class SupportRequest:
     waiting: bool = False
 
 
+_NO_DRAFT = None
+DRAFT_CACHE_SIZE = 20_000
+
+
 class IntakeRepository:
+    """Drafts are read on every answer, so they are cached write-through: every change of a draft
+    goes through this repository (or Store.erase_person), which writes the database first and then
+    the cache. A restart starts with an empty cache and reads from the database."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._drafts: OrderedDict[int, Draft | None] = OrderedDict()
+
+    def _cache(self, user_id: int, draft: Draft | None) -> None:
+        self._drafts[user_id] = draft
+        self._drafts.move_to_end(user_id)
+        if len(self._drafts) > DRAFT_CACHE_SIZE:
+            self._drafts.popitem(last=False)
+
+    def forget_cached(self, user_id: int) -> None:
+        self._drafts.pop(user_id, None)
 
     async def consent_id(self, user_id: int) -> int | None:
         row = await self._db.fetch_one("SELECT id FROM consents WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,))
@@ -38,19 +57,25 @@ class IntakeRepository:
                 (user_id, text_version, now),
             )
             await connection.execute(*_upsert_draft(user_id, first, now))
+        self._cache(user_id, first)
 
     async def draft(self, user_id: int) -> Draft | None:
+        if user_id in self._drafts:
+            return self._drafts[user_id]
         row = await self._db.fetch_one("SELECT step, answers, editing FROM intake_drafts WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        return Draft(Step(row["step"]), Answers.from_json(json.loads(row["answers"])), bool(row["editing"]))
+        draft = None
+        if row is not None:
+            draft = Draft(Step(row["step"]), Answers.from_json(json.loads(row["answers"])), bool(row["editing"]))
+        self._cache(user_id, draft)
+        return draft
 
     async def save_draft(self, user_id: int, draft: Draft) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute(*_upsert_draft(user_id, draft, db_now()))
+        await self._db.write(*_upsert_draft(user_id, draft, db_now()))
+        self._cache(user_id, draft)
 
     async def discard_draft(self, user_id: int) -> bool:
         cursor = await self._db.write("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+        self._cache(user_id, _NO_DRAFT)
         return cursor.rowcount > 0
 
     async def confirm(self, user_id: int, answers: Answers) -> int:
@@ -90,6 +115,7 @@ class IntakeRepository:
             )
             request_id = cursor.lastrowid
             await connection.execute("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+        self._cache(user_id, _NO_DRAFT)
         assert request_id is not None
         return request_id
 
@@ -122,6 +148,8 @@ class IntakeRepository:
     async def forget_stale_drafts(self, idle_since: datetime) -> int:
         """Unfinished intakes are kept 30 days (as the consent text says), then deleted."""
         cursor = await self._db.write("DELETE FROM intake_drafts WHERE updated_at < ?", (to_db(idle_since),))
+        if cursor.rowcount:
+            self._drafts.clear()
         return cursor.rowcount
 
     async def forget_closed_requests(self, closed_before: datetime) -> int:

@@ -12,13 +12,20 @@ class ProcessedUpdateRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def claim(self, update_id: int) -> bool:
-        """Record the update as handled; False when it was already claimed before."""
-        cursor = await self._db.write(
-            "INSERT OR IGNORE INTO processed_updates (update_id, received_at) VALUES (?, ?)",
-            (update_id, db_now()),
+    async def save(self, update_ids: list[int]) -> None:
+        now = db_now()
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "INSERT OR IGNORE INTO processed_updates (update_id, received_at) VALUES (?, ?)",
+                [(update_id, now) for update_id in update_ids],
+            )
+
+    async def received_since(self, age: timedelta) -> list[int]:
+        rows = await self._db.fetch_all(
+            "SELECT update_id FROM processed_updates WHERE received_at >= ? ORDER BY received_at",
+            (to_db(utc_now() - age),),
         )
-        return cursor.rowcount == 1
+        return [row["update_id"] for row in rows]
 
     async def forget_older_than(self, age: timedelta) -> int:
         """Telegram keeps undelivered updates for 24 hours; older ids can never come back."""
