@@ -38,6 +38,8 @@ from matching.geo import default_geography
 logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "settings"
+# PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
+# generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
 MENU_COMMANDS = {
     "da": ("start", "krise", "forslag", "mydata", "delete", "cancel", "language", "help"),

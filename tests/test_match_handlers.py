@@ -134,3 +134,21 @@ async def test_the_rematch_job_tells_the_person_through_the_outbox(harness: BotH
     await jobs.rematch_waiting(context)  # a second run the same day queues nothing more
     rows = await harness.services.store.db.fetch_all("SELECT chat_id, text_key FROM outbox")
     assert [(row["chat_id"], row["text_key"]) for row in rows] == [(USER, "match.rematch_found")]
+
+
+def test_every_reason_renders_in_both_languages(harness: BotHarness) -> None:
+    """Each reason matching can give, with each code its parameter can hold, has a text in da and en."""
+    from bot.store.suggestions import StoredReason
+    from handlers.match import reason_text
+    from matching.scoring import REASON_KEYS
+    from matching.taxonomy import AgeBand, GenderPreference
+
+    codes = {"group": list(TargetGroup), "form": list(SupportForm), "language": list(Language),
+             "gender": [GenderPreference.WOMAN, GenderPreference.MAN], "mode": list(ContactMode),
+             "age_band": list(AgeBand)}
+    for key, params in REASON_KEYS.items():
+        variants = [{}] if not params else [{params[0]: str(code)} for code in codes[params[0]]]
+        for values in variants:
+            for language in ("da", "en"):
+                text = reason_text(harness.services, StoredReason(key, values), language)
+                assert text and "{" not in text and "_" not in text, (key, values, text)

@@ -39,7 +39,7 @@ class Catalogue:
         self.default_language = default_language
         self._texts = {language: load_catalogue(language) for language in LANGUAGES}
 
-    def text(self, language: str | None, key: str, **params: Any) -> str:
+    def text(self, language: str | None, key: str, /, **params: Any) -> str:
         texts = self._texts.get(language or self.default_language, self._texts[DEFAULT_LANGUAGE])
         template = texts.get(key)
         if template is None:

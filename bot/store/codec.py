@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from enum import StrEnum
@@ -17,6 +18,9 @@ def codes_to_json(codes: Iterable[str]) -> str:
     return json.dumps(sorted(str(code) for code in codes))
 
 
+# Peers' rows repeat a few hundred distinct code lists and areas; decoding each once keeps a request that
+# reads a few hundred candidates fast. The results are immutable, so sharing them is safe.
+@functools.lru_cache(maxsize=16_384)
 def codes_from_json(enum: type[E], text: str) -> frozenset[E]:
     return frozenset(enum(code) for code in json.loads(text))
 
@@ -32,6 +36,7 @@ def area_to_json(area: Area) -> str:
     )
 
 
+@functools.lru_cache(maxsize=16_384)
 def area_from_json(text: str) -> Area:
     data = json.loads(text)
     return Area(
