@@ -1,4 +1,4 @@
-"""/start, /help, /language and the friendly answers to what nothing else handles."""
+"""/help, /language, blocking and unblocking, and the friendly answers to what nothing else handles."""
 
 from __future__ import annotations
 
@@ -19,12 +19,6 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **
     """Answer in the person's language with a catalogue text."""
     text = await services(context).text_for(update.effective_user, key, **params)
     await context.bot.send_message(update.effective_chat.id, text)  # type: ignore[union-attr]
-
-
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    logger.info("start user_id=%s", user.id if user else None)
-    await reply(update, context, "start.welcome", name=user.first_name if user else "")
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
