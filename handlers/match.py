@@ -23,6 +23,8 @@ _PARAM_LABELS = {
     "gender": "match.gender",
     "mode": "match.mode",
 }
+# Where a reason reads better with another wording of the same codes ("For people with ...").
+_PARAM_LABELS_BY_KEY = {"match.reason.initiative_for": {"group": "match.for_group"}}
 
 
 async def present(
@@ -104,8 +106,9 @@ async def _describe(svc: Services, suggestion: StoredSuggestion, language: str) 
 
 
 def reason_text(svc: Services, reason: StoredReason, language: str) -> str:
+    labels = _PARAM_LABELS | _PARAM_LABELS_BY_KEY.get(reason.key, {})
     params = {
-        name: svc.catalogue.text(language, f"{_PARAM_LABELS[name]}.{code}") if name in _PARAM_LABELS else code
+        name: svc.catalogue.text(language, f"{labels[name]}.{code}") if name in labels else code
         for name, code in reason.params.items()
     }
     return svc.catalogue.text(language, reason.key, **params)
