@@ -48,11 +48,10 @@ class SuggestionRepository:
             await connection.execute(
                 "DELETE FROM suggestions WHERE request_id = ? AND chosen_at IS NULL", (request_id,)
             )
-            for position, suggestion in enumerate(suggestions, start=1):
-                reasons = json.dumps([[reason.key, reason.params] for reason in suggestion.reasons])
-                await connection.execute(
-                    "INSERT INTO suggestions (request_id, user_id, kind, candidate, position, score, reasons,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            await connection.executemany(
+                "INSERT INTO suggestions (request_id, user_id, kind, candidate, position, score, reasons,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         request_id,
                         user_id,
@@ -60,10 +59,12 @@ class SuggestionRepository:
                         suggestion.candidate,
                         position,
                         suggestion.score,
-                        reasons,
+                        json.dumps([[reason.key, reason.params] for reason in suggestion.reasons]),
                         now,
-                    ),
-                )
+                    )
+                    for position, suggestion in enumerate(suggestions, start=1)
+                ],
+            )
         return await self.current(user_id, request_id)
 
     async def current(self, user_id: int, request_id: int) -> list[StoredSuggestion]:
