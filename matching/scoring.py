@@ -287,6 +287,22 @@ def _age_reason(facts: NeedFacts, min_age: int | None, max_age: int | None) -> R
 # when the person does not know), and age as in catalogue.serves_age (some age of the band within the limits).
 
 
+def _proximity_value(facts: NeedFacts, area: Area, proximity: Proximity | None) -> float:
+    """An online-only person is served fully by an online or national offer; others by closeness."""
+    if proximity is None:
+        return 0.0
+    if facts.online_only and (area.online or area.national):
+        return 1.0
+    return PROXIMITY_VALUES[proximity]
+
+
+def _age_value(facts: NeedFacts, min_age: int | None, max_age: int | None) -> float:
+    """1.0 when the person's age band overlaps the ages served (limits inclusive, None open)."""
+    if max_age is not None and facts.band_low > max_age:
+        return 0.0
+    return 0.0 if min_age is not None and facts.band_high is not None and facts.band_high < min_age else 1.0
+
+
 def peer_values(facts: NeedFacts, peer: PeerProfile, proximity: Proximity | None) -> tuple[float, ...]:
     """The factor values of a peer in Factor order; shared by score_peer and the engine so totals agree exactly."""
     group_count = facts.group_count
@@ -297,17 +313,10 @@ def peer_values(facts: NeedFacts, peer: PeerProfile, proximity: Proximity | None
     wanted_gender = facts.wanted_gender
     return (
         len(facts.groups & peer.target_groups) / group_count if group_count else 0.0,
-        0.0
-        if proximity is None
-        else 1.0
-        if facts.online_only and (area.online or area.national)
-        else PROXIMITY_VALUES[proximity],
+        _proximity_value(facts, area, proximity),
         NEUTRAL if facts.forms_unknown else 0.0 if facts.forms.isdisjoint(peer.support_forms) else 1.0,
         0.0 if facts.languages.isdisjoint(peer.languages) else 1.0,
-        0.0
-        if (max_age is not None and facts.band_low > max_age)
-        or (min_age is not None and facts.band_high is not None and facts.band_high < min_age)
-        else 1.0,
+        _age_value(facts, min_age, max_age),
         1.0 if wanted_gender is None or peer.gender == wanted_gender else 0.0,
         # No wish about contact: every way of meeting is fine.
         len(facts.contacts & peer.contact_modes) / facts.contact_count if facts.contact_count else 1.0,
@@ -324,17 +333,10 @@ def initiative_values(facts: NeedFacts, initiative: Initiative, proximity: Proxi
     min_age = initiative.min_age
     return (
         len(facts.groups & initiative.target_groups) / group_count if group_count else 0.0,
-        0.0
-        if proximity is None
-        else 1.0
-        if facts.online_only and (area.online or area.national)
-        else PROXIMITY_VALUES[proximity],
+        _proximity_value(facts, area, proximity),
         NEUTRAL if facts.forms_unknown else 0.0 if facts.forms.isdisjoint(initiative.support_forms) else 1.0,
         NEUTRAL,
-        0.0
-        if (max_age is not None and facts.band_low > max_age)
-        or (min_age is not None and facts.band_high is not None and facts.band_high < min_age)
-        else 1.0,
+        _age_value(facts, min_age, max_age),
         NEUTRAL,
         NEUTRAL,
         NEUTRAL,
