@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 from bot.clock import db_now
 from bot.store.codec import area_from_json, area_to_json, codes_from_json, codes_to_json
@@ -33,21 +32,29 @@ class InitiativeRepository:
         existing = {row["key"]: row for row in await self._db.fetch_all("SELECT * FROM initiatives")}
         added = updated = 0
         now = db_now()
-        async with self._db.transaction() as connection:
-            for initiative in initiatives:
-                values = _columns(initiative)
-                old = existing.get(initiative.key)
-                if old is not None and all(old[name] == value for name, value in values.items()):
-                    continue
-                added += old is None
-                updated += old is not None
-                names = ", ".join([*values, "imported_at"])
-                marks = ", ".join("?" for _ in range(len(values) + 1))
-                updates = ", ".join(f"{name} = excluded.{name}" for name in [*values, "imported_at"] if name != "key")
-                await connection.execute(
+        changed: list[tuple[str, tuple[object, ...]]] = []
+        for initiative in initiatives:
+            values = _columns(initiative)
+            old = existing.get(initiative.key)
+            if old is not None and all(old[name] == value for name, value in values.items()):
+                continue
+            added += old is None
+            updated += old is not None
+            names = ", ".join([*values, "imported_at"])
+            marks = ", ".join("?" for _ in range(len(values) + 1))
+            updates = ", ".join(f"{name} = excluded.{name}" for name in [*values, "imported_at"] if name != "key")
+            changed.append(
+                (
                     f"INSERT INTO initiatives ({names}) VALUES ({marks}) ON CONFLICT (key) DO UPDATE SET {updates}",
                     (*values.values(), now),
                 )
+            )
+
+        def run(connection: sqlite3.Connection) -> None:
+            for sql, params in changed:
+                connection.execute(sql, params)
+
+        await self._db.transaction(run)
         self._cache = None
         return ImportResult(added, updated, len(initiatives) - added - updated)
 
@@ -84,7 +91,7 @@ def _columns(initiative: Initiative) -> dict[str, object]:
     }
 
 
-def _initiative(row: aiosqlite.Row) -> Initiative:
+def _initiative(row: sqlite3.Row) -> Initiative:
     return Initiative(
         key=row["key"],
         name=row["name"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,12 +52,15 @@ class IntakeRepository:
     async def give_consent(self, user_id: int, text_version: str, first: Draft) -> None:
         """Consent and the first draft in one transaction: no draft without consent."""
         now = db_now()
-        async with self._db.transaction() as connection:
-            await connection.execute(
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.execute(
                 "INSERT INTO consents (user_id, text_version, given_at) VALUES (?, ?, ?)",
                 (user_id, text_version, now),
             )
-            await connection.execute(*_upsert_draft(user_id, first, now))
+            connection.execute(*_upsert_draft(user_id, first, now))
+
+        await self._db.transaction(run)
         self._cache(user_id, first)
 
     async def draft(self, user_id: int) -> Draft | None:
@@ -81,18 +85,18 @@ class IntakeRepository:
     async def confirm(self, user_id: int, answers: Answers) -> int:
         """Save the request as open, retire an earlier open one, and drop the draft, atomically."""
         now = db_now()
-        async with self._db.transaction() as connection:
-            async with connection.execute(
+
+        def run(connection: sqlite3.Connection) -> int:
+            consent = connection.execute(
                 "SELECT id FROM consents WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
-            ) as cursor:
-                consent = await cursor.fetchone()
+            ).fetchone()
             if consent is None:
                 raise PermissionError("no consent on record")
-            await connection.execute(
+            connection.execute(
                 "UPDATE support_requests SET status = 'replaced', updated_at = ? WHERE user_id = ? AND status = 'open'",
                 (now, user_id),
             )
-            cursor = await connection.execute(
+            cursor = connection.execute(
                 "INSERT INTO support_requests (user_id, for_whom, target_groups, age_band, municipality_code,"
                 " online_only, support_forms, languages, gender_preference, contact_modes, free_text, consent_id,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -113,10 +117,12 @@ class IntakeRepository:
                     now,
                 ),
             )
-            request_id = cursor.lastrowid
-            await connection.execute("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+            connection.execute("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+        request_id = await self._db.transaction(run)
         self._cache(user_id, _NO_DRAFT)
-        assert request_id is not None
         return request_id
 
     async def open_request(self, user_id: int) -> SupportRequest | None:

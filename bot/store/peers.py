@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
-
-import aiosqlite
 
 from bot.clock import db_now
 from bot.store.codec import area_from_json, area_to_json, codes_from_json, codes_to_json
@@ -61,36 +60,40 @@ class PeerRepository:
 
     async def save(self, peer: PeerProfile, display_name: str) -> int:
         """Create or update the peer of a Telegram user; the search index follows in the same transaction."""
-        async with self._db.transaction() as connection:
-            peer_id = await self._upsert(connection, peer, display_name)
-            await self._reindex(connection, [(peer_id, peer)])
-        return peer_id
+
+        def run(connection: sqlite3.Connection) -> int:
+            peer_id = self._upsert(connection, peer, display_name)
+            self._reindex(connection, [(peer_id, peer)])
+            return peer_id
+
+        return await self._db.transaction(run)
 
     async def save_many(self, peers: Sequence[tuple[PeerProfile, str]]) -> None:
         """Bulk load (benchmarks, imports): one transaction, batched statements."""
         now = db_now()
-        async with self._db.transaction() as connection:
-            await connection.executemany(
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.executemany(
                 f"INSERT INTO peers ({_PEER_COLUMNS}, created_at, updated_at) VALUES ({', '.join('?' * 16)})",
                 [(*_values(peer, name), now, now) for peer, name in peers],
             )
-            async with connection.execute("SELECT id, user_id FROM peers") as cursor:
-                ids = {row["user_id"]: row["id"] for row in await cursor.fetchall()}
-            await self._reindex(connection, [(ids[peer.user_id], peer) for peer, _ in peers])
+            ids = {row["user_id"]: row["id"] for row in connection.execute("SELECT id, user_id FROM peers")}
+            self._reindex(connection, [(ids[peer.user_id], peer) for peer, _ in peers])
 
-    async def _upsert(self, connection: aiosqlite.Connection, peer: PeerProfile, display_name: str) -> int:
+        await self._db.transaction(run)
+
+    def _upsert(self, connection: sqlite3.Connection, peer: PeerProfile, display_name: str) -> int:
         now = db_now()
         updates = ", ".join(f"{name.strip()} = excluded.{name.strip()}" for name in _PEER_COLUMNS.split(",")[1:])
-        async with connection.execute(
+        row = connection.execute(
             f"INSERT INTO peers ({_PEER_COLUMNS}, created_at, updated_at) VALUES ({', '.join('?' * 16)})"
             f" ON CONFLICT (user_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at RETURNING id",
             (*_values(peer, display_name), now, now),
-        ) as cursor:
-            row = await cursor.fetchone()
+        ).fetchone()
         assert row is not None
         return int(row[0])
 
-    async def _reindex(self, connection: aiosqlite.Connection, peers: Iterable[tuple[int, PeerProfile]]) -> None:
+    def _reindex(self, connection: sqlite3.Connection, peers: Iterable[tuple[int, PeerProfile]]) -> None:
         rows = []
         ids = []
         for peer_id, peer in peers:
@@ -104,8 +107,8 @@ class PeerRepository:
                     for group in peer.target_groups
                     for language in peer.languages
                 )
-        await connection.executemany("DELETE FROM peer_reach WHERE peer_id = ?", ids)
-        await connection.executemany(
+        connection.executemany("DELETE FROM peer_reach WHERE peer_id = ?", ids)
+        connection.executemany(
             "INSERT OR IGNORE INTO peer_reach (target_group, place, language, load, peer_id) VALUES (?, ?, ?, ?, ?)",
             rows,
         )
@@ -117,14 +120,15 @@ class PeerRepository:
         await self._update(peer_id, "active_matches = ?", (active_matches,))
 
     async def _update(self, peer_id: int, assignment: str, params: tuple[object, ...]) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                f"UPDATE peers SET {assignment}, updated_at = ? WHERE id = ?", (*params, db_now(), peer_id)
-            )
-            async with connection.execute("SELECT * FROM peers WHERE id = ?", (peer_id,)) as cursor:
-                row = await cursor.fetchone()
+        now = db_now()
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.execute(f"UPDATE peers SET {assignment}, updated_at = ? WHERE id = ?", (*params, now, peer_id))
+            row = connection.execute("SELECT * FROM peers WHERE id = ?", (peer_id,)).fetchone()
             if row is not None:
-                await self._reindex(connection, [(peer_id, _profile(row))])
+                self._reindex(connection, [(peer_id, _profile(row))])
+
+        await self._db.transaction(run)
 
     async def get(self, peer_id: int) -> PeerProfile | None:
         row = await self._db.fetch_one("SELECT * FROM peers WHERE id = ?", (peer_id,))
@@ -193,7 +197,7 @@ def _values(peer: PeerProfile, display_name: str) -> tuple[object, ...]:
     )
 
 
-def _profile(row: aiosqlite.Row) -> PeerProfile:
+def _profile(row: sqlite3.Row) -> PeerProfile:
     return PeerProfile(
         peer_id=row["id"],
         user_id=row["user_id"],

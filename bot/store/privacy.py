@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from bot.store.database import Database
@@ -26,17 +27,28 @@ class PrivacyRepository:
         self._db = db
 
     async def export(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        exported: dict[str, list[dict[str, Any]]] = {}
-        for table, column in PERSONAL_TABLES.items():
-            rows = await self._db.fetch_all(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY rowid", (user_id,))
-            exported[table] = [dict(row) for row in rows]
-        return exported
+        """Every table read in one transaction, so the export is one consistent picture."""
+
+        def run(connection: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+            return {
+                table: [
+                    dict(row)
+                    for row in connection.execute(
+                        f"SELECT * FROM {table} WHERE {column} = ? ORDER BY rowid", (user_id,)
+                    )
+                ]
+                for table, column in PERSONAL_TABLES.items()
+            }
+
+        return await self._db.transaction(run)
 
     async def erase(self, user_id: int) -> int:
         """Delete every row about the person in one transaction; returns how many rows went."""
-        erased = 0
-        async with self._db.transaction() as connection:
-            for table, column in PERSONAL_TABLES.items():
-                cursor = await connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (user_id,))
-                erased += cursor.rowcount
-        return erased
+
+        def run(connection: sqlite3.Connection) -> int:
+            return sum(
+                connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (user_id,)).rowcount
+                for table, column in PERSONAL_TABLES.items()
+            )
+
+        return await self._db.transaction(run)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 from bot.clock import db_now
 from bot.store.database import Database
@@ -37,6 +36,9 @@ class NewSuggestion:
     reasons: tuple[StoredReason, ...]
 
 
+_CURRENT = "SELECT * FROM suggestions WHERE user_id = ? AND request_id = ? ORDER BY chosen_at IS NULL, position"
+
+
 class SuggestionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -44,34 +46,33 @@ class SuggestionRepository:
     async def replace(self, request_id: int, user_id: int, suggestions: list[NewSuggestion]) -> list[StoredSuggestion]:
         """The current suggestions of a request: earlier ones not chosen give way to the new ones."""
         now = db_now()
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                "DELETE FROM suggestions WHERE request_id = ? AND chosen_at IS NULL", (request_id,)
+        rows = [
+            (
+                request_id,
+                user_id,
+                suggestion.kind,
+                suggestion.candidate,
+                position,
+                suggestion.score,
+                json.dumps([[reason.key, reason.params] for reason in suggestion.reasons]),
+                now,
             )
-            await connection.executemany(
+            for position, suggestion in enumerate(suggestions, start=1)
+        ]
+
+        def run(connection: sqlite3.Connection) -> list[sqlite3.Row]:
+            connection.execute("DELETE FROM suggestions WHERE request_id = ? AND chosen_at IS NULL", (request_id,))
+            connection.executemany(
                 "INSERT INTO suggestions (request_id, user_id, kind, candidate, position, score, reasons,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        request_id,
-                        user_id,
-                        suggestion.kind,
-                        suggestion.candidate,
-                        position,
-                        suggestion.score,
-                        json.dumps([[reason.key, reason.params] for reason in suggestion.reasons]),
-                        now,
-                    )
-                    for position, suggestion in enumerate(suggestions, start=1)
-                ],
+                rows,
             )
-        return await self.current(user_id, request_id)
+            return connection.execute(_CURRENT, (user_id, request_id)).fetchall()
+
+        return [_suggestion(row) for row in await self._db.transaction(run)]
 
     async def current(self, user_id: int, request_id: int) -> list[StoredSuggestion]:
-        rows = await self._db.fetch_all(
-            "SELECT * FROM suggestions WHERE user_id = ? AND request_id = ? ORDER BY chosen_at IS NULL, position",
-            (user_id, request_id),
-        )
+        rows = await self._db.fetch_all(_CURRENT, (user_id, request_id))
         return [_suggestion(row) for row in rows]
 
     async def get(self, suggestion_id: int, user_id: int) -> StoredSuggestion | None:
@@ -90,7 +91,7 @@ class SuggestionRepository:
         return cursor.rowcount == 1
 
 
-def _suggestion(row: aiosqlite.Row) -> StoredSuggestion:
+def _suggestion(row: sqlite3.Row) -> StoredSuggestion:
     reasons = tuple(StoredReason(key, params) for key, params in json.loads(row["reasons"]))
     return StoredSuggestion(
         row["id"],

@@ -14,11 +14,12 @@ class ProcessedUpdateRepository:
 
     async def save(self, update_ids: list[int]) -> None:
         now = db_now()
-        async with self._db.transaction() as connection:
-            await connection.executemany(
-                "INSERT OR IGNORE INTO processed_updates (update_id, received_at) VALUES (?, ?)",
-                [(update_id, now) for update_id in update_ids],
+        rows = [(update_id, now) for update_id in update_ids]
+        await self._db.transaction(
+            lambda connection: connection.executemany(
+                "INSERT OR IGNORE INTO processed_updates (update_id, received_at) VALUES (?, ?)", rows
             )
+        )
 
     async def received_since(self, age: timedelta) -> list[int]:
         rows = await self._db.fetch_all(
