@@ -28,6 +28,7 @@ from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
+from bot.telegram_request import WithoutEchoedKeyboards
 from bot.update_processor import PerUserUpdateProcessor
 from handlers import common, guards, intake, match, privacy, safety
 from handlers.errors import on_error
@@ -64,8 +65,9 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    builder = builder.request(WithoutEchoedKeyboards(request))
+    if get_updates_request is not None or request is not None:
+        builder = builder.get_updates_request(get_updates_request or request)
     application = builder.build()
     application.bot_data[SETTINGS_KEY] = settings
     register_handlers(application)

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Catalogue
 from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step
+from handlers.keyboards import SerialisedKeyboard
 from matching.geo import Geography, Municipality
 
 INTAKE_PREFIX = "i"
@@ -93,7 +94,7 @@ class IntakeViews:
                 [InlineKeyboardButton(self._t(language, "intake.button.skip"), callback_data=callback(step, "skip"))]
             ]
         keyboard.append([self._back(language, step)])
-        return self._t(language, f"intake.question.{step.value}", max=FREE_TEXT_MAX), InlineKeyboardMarkup(keyboard)
+        return self._t(language, f"intake.question.{step.value}", max=FREE_TEXT_MAX), SerialisedKeyboard(keyboard)
 
     def _multi_choice(self, step: Step, language: str, chosen: tuple[str, ...]) -> tuple[str, InlineKeyboardMarkup]:
         buttons = []
@@ -109,7 +110,7 @@ class IntakeViews:
                 InlineKeyboardButton(self._t(language, "intake.button.done"), callback_data=callback(step, "done")),
             ]
         )
-        return self._t(language, f"intake.question.{step.value}"), InlineKeyboardMarkup(keyboard)
+        return self._t(language, f"intake.question.{step.value}"), SerialisedKeyboard(keyboard)
 
     def municipality_choices(
         self, municipalities: Iterable[Municipality], language: str, text_key: str, **params: object
