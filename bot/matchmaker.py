@@ -5,8 +5,9 @@ matching/ decides; this module only fetches candidates, calls rank() and records
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.store import Store
@@ -55,9 +56,13 @@ class Matchmaker:
 
     async def rank_request(self, request: SupportRequest, on: date) -> Ranking:
         """Candidates from the database, decisions from matching: the part the benchmark times."""
-        need = need_from_request(request, await self._store.peers.exclusions(request.user_id))
-        peers = await self._store.peers.candidates(need, on)
-        initiatives = await self._store.initiatives.all()
+        need = need_from_request(request, frozenset())  # candidates() does not look at exclusions
+        excluded, peers, initiatives = await asyncio.gather(  # one trip to the database
+            self._store.peers.exclusions(request.user_id),
+            self._store.peers.candidates(need, on),
+            self._store.initiatives.all(),
+        )
+        need = replace(need, excluded_peers=excluded)
         return rank(
             need, peers, initiatives, geography=self._geography, on=on, weights=self._weights, limits=self._limits
         )
@@ -69,9 +74,11 @@ class Matchmaker:
         """
         ranking = await self.rank_request(request, on)
         chosen = [*ranking.peers, *ranking.initiatives] if not ranking.nothing_fits else list(ranking.fallback)
-        stored = await self._store.suggestions.replace(request.id, request.user_id, [_new(s) for s in chosen])
         waiting = not ranking.peers and request.answers.age_band != AgeBand.UNDER_18.value
-        await self._store.intake.set_waiting(request.id, waiting)
+        stored, _ = await asyncio.gather(  # one trip to the database
+            self._store.suggestions.replace(request.id, request.user_id, [_new(s) for s in chosen]),
+            self._store.intake.set_waiting(request.id, waiting),
+        )
         logger.info(
             "matched request_id=%d peers=%d initiatives=%d nothing_fits=%s waiting=%s",
             request.id,

@@ -7,6 +7,7 @@ person continues at the last question Makker asked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -37,10 +38,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Begin, or offer to continue or start over; never a dead end, never a silent restart."""
     user, chat_id, svc = update.effective_user, update.effective_chat.id, services(context)  # type: ignore[union-attr]
     assert user is not None
-    language = await svc.language_for(user)
+    # Asked together, the four reads share one trip to the database.
+    language, draft, request, consent_id = await asyncio.gather(
+        svc.language_for(user),
+        svc.store.intake.draft(user.id),
+        svc.store.intake.open_request(user.id),
+        svc.store.intake.consent_id(user.id),
+    )
     t = svc.catalogue.text
     logger.info("intake_start user_id=%d", user.id)
-    if await svc.store.intake.draft(user.id) is not None:
+    if draft is not None:
         keyboard = _choices(
             [
                 (t(language, "start.resume_continue"), f"{RESUME_PREFIX}:continue"),
@@ -51,7 +58,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             chat_id, t(language, "start.resume", name=user.first_name), reply_markup=keyboard
         )
         return
-    request = await svc.store.intake.open_request(user.id)
     if request is not None:
         keyboard = _choices(
             [
@@ -63,7 +69,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = t(language, "start.has_request", name=user.first_name, date=date)
         await context.bot.send_message(chat_id, text, reply_markup=keyboard)
         return
-    if await svc.store.intake.consent_id(user.id) is not None:
+    if consent_id is not None:
         await _begin(update, context, svc, language)
         return
     await _ask_consent(chat_id, context, svc, language, user.first_name)
@@ -246,12 +252,10 @@ async def _confirm(
     """Save the request, say so, then show what matching found for it."""
     if not intake.is_complete(draft.answers):
         raise InvalidAnswer("intake.hint.stale_button")
-    request_id = await svc.store.intake.confirm(user_id, draft.answers)
-    logger.info("request_saved user_id=%d request_id=%d", user_id, request_id)
+    request = await svc.store.intake.confirm(user_id, draft.answers)
+    logger.info("request_saved user_id=%d request_id=%d", user_id, request.id)
     name = message.chat.first_name or ""
     await _edit_or_send(message, context, svc.catalogue.text(language, "intake.confirmed", name=name))
-    request = await svc.store.intake.open_request(user_id)
-    assert request is not None
     await match.present(message.chat.id, context, svc, request, language)
 
 

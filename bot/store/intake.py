@@ -82,7 +82,7 @@ class IntakeRepository:
         self._cache(user_id, _NO_DRAFT)
         return cursor.rowcount > 0
 
-    async def confirm(self, user_id: int, answers: Answers) -> int:
+    async def confirm(self, user_id: int, answers: Answers) -> SupportRequest:
         """Save the request as open, retire an earlier open one, and drop the draft, atomically."""
         now = db_now()
 
@@ -123,7 +123,7 @@ class IntakeRepository:
 
         request_id = await self._db.transaction(run)
         self._cache(user_id, _NO_DRAFT)
-        return request_id
+        return SupportRequest(request_id, user_id, "open", answers, now)
 
     async def open_request(self, user_id: int) -> SupportRequest | None:
         row = await self._db.fetch_one(
