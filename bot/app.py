@@ -17,7 +17,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import jobs
 from bot.config import Settings
@@ -28,7 +28,7 @@ from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
-from bot.telegram_request import WithoutEchoedKeyboards
+from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
 from handlers import common, guards, intake, match, privacy, safety
 from handlers.errors import on_error
@@ -55,20 +55,23 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
 ) -> Application:
     """Everything but the network loop; tests pass an offline request to run it without Telegram."""
-    builder = (
+    bot = MakkerBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.bot_api_url,
+        base_file_url=settings.bot_api_file_url,
+        # PTB's own choices when it builds the connections: a pool of 256 to send, one to poll.
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=get_updates_request or request or HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(tzinfo=settings.zone),
+    )
+    application = (
         ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.bot_api_url)
-        .base_file_url(settings.bot_api_file_url)
-        .defaults(Defaults(tzinfo=settings.zone))
+        .bot(bot)
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    builder = builder.request(WithoutEchoedKeyboards(request))
-    if get_updates_request is not None or request is not None:
-        builder = builder.get_updates_request(get_updates_request or request)
-    application = builder.build()
     application.bot_data[SETTINGS_KEY] = settings
     register_handlers(application)
     return application

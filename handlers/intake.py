@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -18,6 +19,7 @@ from bot import intake
 from bot.clock import local_date_text, local_today
 from bot.intake import CONSENT_VERSION, Draft, InvalidAnswer, Step
 from bot.services import Services, services
+from bot.telegram_bot import MakkerBot, makker_bot
 from handlers import match
 from handlers.common import not_understood, stale_button
 from handlers.intake_views import INTAKE_PREFIX
@@ -54,9 +56,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 (t(language, "start.resume_restart"), f"{RESUME_PREFIX}:restart"),
             ]
         )
-        await context.bot.send_message(
-            chat_id, t(language, "start.resume", name=user.first_name), reply_markup=keyboard
-        )
+        await makker_bot(context).send_text(chat_id, t(language, "start.resume", name=user.first_name), keyboard)
         return
     if request is not None:
         keyboard = _choices(
@@ -67,7 +67,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         date = local_date_text(request.created_at, svc.settings.zone)
         text = t(language, "start.has_request", name=user.first_name, date=date)
-        await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+        await makker_bot(context).send_text(chat_id, text, keyboard)
         return
     if consent_id is not None:
         await _begin(update, context, svc, language)
@@ -87,7 +87,7 @@ async def _ask_consent(
             [help_now_button(svc.catalogue, language)],
         ]
     )
-    await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+    await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
 async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -329,7 +329,7 @@ async def _municipality_typed(
         await _send_question(chat_id, context, svc, draft, language)
         return
     text_out, keyboard = svc.intake_views.municipality_choices(found, language, "intake.question.mun_results")
-    await context.bot.send_message(chat_id, text_out, reply_markup=keyboard)
+    await makker_bot(context).send_text(chat_id, text_out, keyboard)
 
 
 # --- speaking -----------------------------------------------------------------------------------
@@ -373,31 +373,33 @@ async def _send_question(
     text, keyboard = svc.intake_views.question(draft, language)
     if hint is not None:
         text = svc.catalogue.text(language, hint) + "\n\n" + text
-    await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+    await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
 async def _show(
     message: Message, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: InlineKeyboardMarkup
 ) -> None:
     """Replace the message the button was on; send anew when it can no longer be edited."""
+    bot = makker_bot(context)
     try:
-        await message.edit_text(text, reply_markup=keyboard)
+        await bot.edit_text(message.chat.id, message.message_id, text, keyboard)
     except BadRequest as error:
         if "not modified" in str(error).lower():
             return
-        await context.bot.send_message(message.chat.id, text, reply_markup=keyboard)
+        await bot.send_text(message.chat.id, text, keyboard)
 
 
 async def _edit_or_send(message: Message, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    bot = makker_bot(context)
     try:
-        await message.edit_text(text)
+        await bot.edit_text(message.chat.id, message.message_id, text)
     except BadRequest:
-        await context.bot.send_message(message.chat.id, text)
+        await bot.send_text(message.chat.id, text)
 
 
 async def _edit_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
     try:
-        await message.edit_reply_markup(keyboard)
+        await cast(MakkerBot, message.get_bot()).edit_keyboard(message.chat.id, message.message_id, keyboard)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
@@ -405,7 +407,7 @@ async def _edit_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> No
 
 async def _remove_keyboard(message: Message) -> None:
     try:
-        await message.edit_reply_markup(None)
+        await cast(MakkerBot, message.get_bot()).edit_keyboard(message.chat.id, message.message_id, None)
     except BadRequest:
         logger.debug("keyboard_already_gone chat_id=%d", message.chat.id)
 

@@ -11,6 +11,7 @@ from bot.clock import local_today
 from bot.services import Services, services
 from bot.store.intake import SupportRequest
 from bot.store.suggestions import StoredReason, StoredSuggestion
+from bot.telegram_bot import makker_bot
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,7 @@ async def _send(
     if waiting and not nothing_fits:
         lines.append(t(language, "match.waiting"))
     lines.append(t(language, "match.footer"))
-    await context.bot.send_message(
-        chat_id, "\n\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
-    )
+    await makker_bot(context).send_text(chat_id, "\n\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def _describe(svc: Services, suggestion: StoredSuggestion, language: str) -> tuple[str, str]:

@@ -1,0 +1,40 @@
+"""Makker's Bot: PTB's ExtBot, plus sends for the conversation that skip reading Telegram's answer."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import CallbackContext, ExtBot
+
+
+class MakkerBot(ExtBot[None]):
+    """Telegram answers every send and edit with the whole message, keyboard included, and PTB's methods
+    build a Message from it: some 200 attribute assignments and an object per button, a quarter of what
+    an intake step costs on a two-core server (bench/README.md, "Updates"). The conversation never reads
+    that answer, so its sends go through these methods. They post the same parameters as PTB's
+    send_message, edit_message_text and edit_message_reply_markup, and raise the same errors."""
+
+    async def send_text(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> int:
+        """sendMessage; returns the new message's id."""
+        sent = await self._post("sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": keyboard})
+        return int(sent["message_id"])
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """editMessageText; without a keyboard the message loses the one it had."""
+        await self._post(
+            "editMessageText", {"chat_id": chat_id, "message_id": message_id, "text": text, "reply_markup": keyboard}
+        )
+
+    async def edit_keyboard(self, chat_id: int, message_id: int, keyboard: InlineKeyboardMarkup | None) -> None:
+        """editMessageReplyMarkup; None removes the keyboard."""
+        await self._post(
+            "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id, "reply_markup": keyboard}
+        )
+
+
+def makker_bot(context: CallbackContext) -> MakkerBot:  # type: ignore[type-arg]
+    """The application's bot, which build_application makes a MakkerBot."""
+    return cast(MakkerBot, context.bot)
