@@ -14,7 +14,13 @@ from handlers import safety
 logger = logging.getLogger(__name__)
 
 
-async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Both guards in one handler, so that every update pays PTB's dispatch for them once."""
+    drop_duplicate_update(update, context)
+    await hold_back_flood(update, context)
+
+
+def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A redelivered update (a webhook retry) was handled already: stop it here."""
     if not services(context).dedup.first_time(update.update_id):
         logger.info("duplicate_update update_id=%d", update.update_id)

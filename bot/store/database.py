@@ -4,9 +4,11 @@ one batch runs goes to the database thread together in the next batch.
 Every call to aiosqlite is a hand-off to its worker thread and back. On a small server that hand-off
 costs more than the SQL (bench/README.md, "Updates": about 0.4 ms each on two cores), and a busy bot
 would make hundreds a second. So each piece of work is a plain function of the sqlite3 connection,
-queued here; one hand-off runs the whole queue, the writes of it in one transaction with a savepoint
-per piece, so one failing piece never takes the others with it. A caller's await returns only after
-the transaction holding its write has committed: state before speech holds.
+queued here; one hand-off runs the whole queue in one transaction. When a piece fails, that
+transaction is rolled back and every piece runs again in a transaction of its own, so one failing
+piece never takes the others with it; a piece must therefore touch nothing but the connection.
+A caller's await returns only after the transaction holding its write has committed: state before
+speech holds.
 
 aiosqlite has no public call that runs a function in its thread, so `_hand_off` uses
 `Connection._execute`; tests/test_database.py fails if a new aiosqlite changes that.
@@ -119,33 +121,35 @@ class Database:
 
 
 def _run_batch(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Outcome]:
-    """In the database thread: every piece in order, the writes in one transaction."""
+    """In the database thread: the whole batch in one transaction, or, when a piece of it fails, every
+    piece in a transaction of its own, so that the failure stays with the piece that caused it.
+
+    Every statement hands the GIL back and has to win it again from the busy event loop, so the common
+    case runs no statement beyond the pieces' own and BEGIN and COMMIT (no savepoint per piece).
+    """
+    if len(batch) > 1:
+        outcomes = _run_together(connection, batch)
+        if all(outcome.error is None for outcome in outcomes):
+            return outcomes
+    return [_run_together(connection, [queued])[0] for queued in batch]
+
+
+def _run_together(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Outcome]:
+    """The pieces in one transaction, kept only if none of them fails; a failing piece ends the run."""
     writes = any(queued.writes for queued in batch)
     if writes:
         connection.execute("BEGIN IMMEDIATE")
+    outcomes: list[_Outcome] = []
     try:
-        outcomes = [_run_one(connection, queued) for queued in batch]
-        if writes:
+        for queued in batch:
+            try:
+                outcomes.append(_Outcome(queued.work(connection)))
+            except Exception as error:
+                outcomes.append(_Outcome(error=error))
+                break
+        if writes and outcomes[-1].error is None:
             connection.execute("COMMIT")
-    except BaseException:
+    finally:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
-        raise
     return outcomes
-
-
-def _run_one(connection: sqlite3.Connection, queued: _Queued) -> _Outcome:
-    if not queued.writes:
-        try:
-            return _Outcome(queued.work(connection))
-        except Exception as error:
-            return _Outcome(error=error)
-    connection.execute("SAVEPOINT work")
-    try:
-        value = queued.work(connection)
-    except Exception as error:
-        connection.execute("ROLLBACK TO work")
-        connection.execute("RELEASE work")
-        return _Outcome(error=error)
-    connection.execute("RELEASE work")
-    return _Outcome(value)
