@@ -22,6 +22,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import jobs
 from bot.config import Settings
+from bot.cpu import pin_to_one_cpu
 from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
@@ -131,6 +132,8 @@ def register_handlers(application: Application) -> None:
 
 async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
+    if settings.pin_to_one_cpu:  # before the database thread starts, which then inherits it
+        logger.info("cpu_pinned cpu=%s", pin_to_one_cpu())
     geography = default_geography()
     store = await Store.open(settings.database_path, geography)
     catalogue = Catalogue(settings.default_language)

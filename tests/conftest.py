@@ -24,6 +24,7 @@ def settings(tmp_path: Path) -> Settings:
         database_path=tmp_path / "makker.sqlite3",  # type: ignore[arg-type]
         admin_ids=(ADMIN_ID,),
         flood_max_updates=10_000,
+        pin_to_one_cpu=False,  # in process: pinning would pin pytest, and the bots the e2e tests start
         _env_file=None,
     )
 
