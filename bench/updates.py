@@ -516,6 +516,8 @@ def report(args: argparse.Namespace, results: Results, wall: float) -> None:
     for name, methods in results.reply_methods.items():
         print(f"{name} replies by first call: " + ", ".join(f"{m} {n}" for m, n in sorted(methods.items())))
     print(f"intake check: {results.intake_check}")
+    if hasattr(os, "sched_getaffinity"):  # Makker's start-up pins the process unless PIN_TO_ONE_CPU=false
+        print(f"CPUs the run was allowed after Makker started: {sorted(os.sched_getaffinity(0))}")
     print(f"wall time {wall:.1f} s")
     disturbed = [
         f"{name} {kind} {figures.other_cores:.2f}"
