@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -339,30 +339,27 @@ class Stages:
     current: str = ""
 
 
-def instrument(store: Store, stages: Stages) -> Callable[[], None]:
-    """Wrap the database calls and rank() on this store; returns the function that takes the wrappers off."""
-    peers, db = store.peers, store.db
+def instrument(matchmaker: Matchmaker, store: Store, stages: Stages) -> Callable[[], None]:
+    """Wrap the trips to the database thread, rank_request() and rank(); returns the function that takes the
+    wrappers off. rank_request() asks for exclusions, candidates and initiatives together, so they share one trip."""
+    db = store.db
     original_rank = matchmaker_module.rank
-    original_fetch_all = db.fetch_all
+    original_hand_off = db._hand_off
+    original_rank_request = matchmaker.rank_request
 
-    def timed(name: str, call: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-        async def wrapper(*args: Any, **kwargs: Any) -> T:
-            stages.current = name
-            start = time.perf_counter()
-            try:
-                return await call(*args, **kwargs)
-            finally:
-                stages.seconds[name] += time.perf_counter() - start
-                stages.current = ""
-
-        return wrapper
-
-    async def fetch_all(sql: str, params: Any = ()) -> Any:
+    async def hand_off(batch: Any) -> Any:
         start = time.perf_counter()
         try:
-            return await original_fetch_all(sql, params)
+            return await original_hand_off(batch)
         finally:
-            stages.seconds[f"{stages.current or 'other'}.sql"] += time.perf_counter() - start
+            stages.seconds["trip"] += time.perf_counter() - start
+
+    async def rank_request(*args: Any, **kwargs: Any) -> Ranking:
+        start = time.perf_counter()
+        try:
+            return await original_rank_request(*args, **kwargs)
+        finally:
+            stages.seconds["rank_request"] += time.perf_counter() - start
 
     def rank(need: Any, candidates: list[PeerProfile], *args: Any, **kwargs: Any) -> Ranking:
         stages.candidates.append(len(candidates))
@@ -372,17 +369,13 @@ def instrument(store: Store, stages: Stages) -> Callable[[], None]:
         finally:
             stages.seconds["rank"] += time.perf_counter() - start
 
-    peers.exclusions = timed("exclusions", peers.exclusions)  # type: ignore[method-assign]
-    peers.candidates = timed("candidates", peers.candidates)  # type: ignore[method-assign]
-    store.initiatives.all = timed("initiatives", store.initiatives.all)  # type: ignore[method-assign]
-    db.fetch_all = fetch_all  # type: ignore[method-assign]
+    db._hand_off = hand_off  # type: ignore[method-assign]
+    matchmaker.rank_request = rank_request  # type: ignore[method-assign]
     matchmaker_module.rank = rank  # type: ignore[assignment]
 
     def remove() -> None:
-        for name in ("exclusions", "candidates"):
-            delattr(peers, name)
-        del store.initiatives.all
-        del db.fetch_all
+        del db._hand_off
+        del matchmaker.rank_request
         matchmaker_module.rank = original_rank
 
     return remove
@@ -477,25 +470,21 @@ async def run(args: argparse.Namespace) -> None:
             )
 
             stages = Stages()
-            remove = instrument(store, stages)
+            remove = instrument(matchmaker, store, stages)
             try:
                 instrumented, _ = await timed_pass(matchmaker, explainer, requests)
             finally:
                 remove()
             count = len(requests)
             total = sum(instrumented)
-            database = stages.seconds["exclusions"] + stages.seconds["candidates"]
-            rank_s = stages.seconds["rank"]
+            trip, rank_s = stages.seconds["trip"], stages.seconds["rank"]
+            fetch = stages.seconds["rank_request"] - rank_s
             print(f"\nwhere the time goes (second pass, instrumented: mean {total / count:.2f} ms a request):")
             rows = [
-                ("database: exclusions", stages.seconds["exclusions"]),
-                ("database: candidates", stages.seconds["candidates"]),
-                ("  of which SQL + fetch", stages.seconds["candidates.sql"]),
-                ("  of which rows -> PeerProfile", stages.seconds["candidates"] - stages.seconds["candidates.sql"]),
-                ("database total", database),
-                ("initiatives (cached)", stages.seconds["initiatives"]),
+                ("database: one trip, SQL and fetch", trip),
+                ("rows -> PeerProfile, Need", fetch - trip),
                 ("rank()", rank_s),
-                ("rest (Need, reasons to text)", total / 1000 - database - stages.seconds["initiatives"] - rank_s),
+                ("reasons to text", total / 1000 - fetch - rank_s),
             ]
             for label, seconds in rows:
                 print(f"  {label:<34} {seconds * 1000 / count:6.2f} ms  {seconds * 100_000 / total:5.1f} %")
