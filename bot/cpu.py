@@ -2,8 +2,9 @@
 
 Makker's Python code runs one thread at a time anyway (the GIL). Its one other thread is aiosqlite's,
 and the two hand work back and forth a few hundred times a second. Across two cores every hand-over
-wakes the other core; on a virtual machine that costs about 0.15 ms, within one core about 0.04 ms
-(bench/README.md, "Updates": with it, p95 at 1,000 updates/s drops from 10-25 ms to about 5 ms).
+wakes the other core: on a virtual machine 0.11-0.15 ms of CPU for a small query, within one core
+0.04-0.05 ms (bench/README.md, "Updates": pinned, p95 at 1,000 updates/s was 2.7-5.1 ms in four runs;
+without, 3.9-24.7 ms).
 """
 
 from __future__ import annotations

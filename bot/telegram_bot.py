@@ -12,8 +12,9 @@ class MakkerBot(ExtBot[None]):
     """Telegram answers every send and edit with the whole message, keyboard included, and PTB's methods
     build a Message from it: some 200 attribute assignments and an object per button, a quarter of what
     an intake step costs on a two-core server (bench/README.md, "Updates"). The conversation never reads
-    that answer, so its sends go through these methods. They post the same parameters as PTB's
-    send_message, edit_message_text and edit_message_reply_markup, and raise the same errors."""
+    that answer, so its sends go through these methods. They call `_post`, which PTB's own send methods
+    call, so they post the same parameters as send_message, edit_message_text and edit_message_reply_markup
+    and raise the same errors (tests/test_telegram_bot.py compares the two)."""
 
     async def send_text(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> int:
         """sendMessage; returns the new message's id."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -19,7 +18,7 @@ from bot import intake
 from bot.clock import local_date_text, local_today
 from bot.intake import CONSENT_VERSION, Draft, InvalidAnswer, Step
 from bot.services import Services, services
-from bot.telegram_bot import MakkerBot, makker_bot
+from bot.telegram_bot import makker_bot
 from handlers import match
 from handlers.common import not_understood, stale_button
 from handlers.intake_views import INTAKE_PREFIX
@@ -202,7 +201,7 @@ async def _on_action(
     elif action == "tog":
         toggled = intake.toggle(draft, value)
         await svc.store.intake.save_draft(user_id, toggled)
-        await _edit_keyboard(message, views.multi_choice(toggled, language)[1])
+        await _edit_keyboard(message, context, views.multi_choice(toggled, language)[1])
     elif action == "done":
         await _save_and_ask(message, context, svc, user_id, intake.finish_multi(draft), language)
     elif action == "pick" and draft.step is Step.MUNICIPALITY:
@@ -263,7 +262,7 @@ async def _ask_consent_again(
     message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str
 ) -> None:
     """Back from the first question shows the consent again; "no" there withdraws it."""
-    await _remove_keyboard(message)
+    await _remove_keyboard(message, context)
     await _ask_consent(message.chat.id, context, svc, language, message.chat.first_name or "")
 
 
@@ -397,17 +396,17 @@ async def _edit_or_send(message: Message, context: ContextTypes.DEFAULT_TYPE, te
         await bot.send_text(message.chat.id, text)
 
 
-async def _edit_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
+async def _edit_keyboard(message: Message, context: ContextTypes.DEFAULT_TYPE, keyboard: InlineKeyboardMarkup) -> None:
     try:
-        await cast(MakkerBot, message.get_bot()).edit_keyboard(message.chat.id, message.message_id, keyboard)
+        await makker_bot(context).edit_keyboard(message.chat.id, message.message_id, keyboard)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
 
 
-async def _remove_keyboard(message: Message) -> None:
+async def _remove_keyboard(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
-        await cast(MakkerBot, message.get_bot()).edit_keyboard(message.chat.id, message.message_id, None)
+        await makker_bot(context).edit_keyboard(message.chat.id, message.message_id, None)
     except BadRequest:
         logger.debug("keyboard_already_gone chat_id=%d", message.chat.id)
 

@@ -143,9 +143,14 @@ def test_every_reason_renders_in_both_languages(harness: BotHarness) -> None:
     from matching.scoring import REASON_KEYS
     from matching.taxonomy import AgeBand, GenderPreference
 
-    codes = {"group": list(TargetGroup), "form": list(SupportForm), "language": list(Language),
-             "gender": [GenderPreference.WOMAN, GenderPreference.MAN], "mode": list(ContactMode),
-             "age_band": list(AgeBand)}
+    codes = {
+        "group": list(TargetGroup),
+        "form": list(SupportForm),
+        "language": list(Language),
+        "gender": [GenderPreference.WOMAN, GenderPreference.MAN],
+        "mode": list(ContactMode),
+        "age_band": list(AgeBand),
+    }
     for key, params in REASON_KEYS.items():
         variants = [{}] if not params else [{params[0]: str(code)} for code in codes[params[0]]]
         for values in variants:

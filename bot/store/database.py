@@ -2,8 +2,8 @@
 one batch runs goes to the database thread together in the next batch.
 
 Every call to aiosqlite is a hand-off to its worker thread and back. On a small server that hand-off
-costs more than the SQL (bench/README.md, "Updates": about 0.4 ms each on two cores), and a busy bot
-would make hundreds a second. So each piece of work is a plain function of the sqlite3 connection,
+costs more than the SQL (bench/README.md, "Updates": 0.11-0.15 ms of CPU for a `SELECT 1` on two cores),
+and a busy bot would make hundreds a second. So each piece of work is a plain function of the sqlite3 connection,
 queued here; one hand-off runs the whole queue in one transaction. When a piece fails, that
 transaction is rolled back and every piece runs again in a transaction of its own, so one failing
 piece never takes the others with it; a piece must therefore touch nothing but the connection.
