@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -71,8 +72,9 @@ async def _send(
         head = t(language, "match.none_yet")
     lines = [head]
     buttons = []
-    for number, suggestion in enumerate(suggestions, start=1):
-        name, detail = await _describe(svc, suggestion, language)
+    # Described together, the suggestions' reads share one trip to the database.
+    described = await asyncio.gather(*(_describe(svc, suggestion, language) for suggestion in suggestions))
+    for number, (suggestion, (name, detail)) in enumerate(zip(suggestions, described, strict=True), start=1):
         reasons = " · ".join(reason_text(svc, reason, language) for reason in suggestion.reasons)
         lines.append(t(language, "match.line", number=number, name=name, detail=detail, reasons=reasons))
         label_key = "match.button_chosen" if suggestion.chosen else "match.button"
@@ -93,11 +95,11 @@ async def _describe(svc: Services, suggestion: StoredSuggestion, language: str) 
     """A suggestion's name and one line about it; a peer shows only the name they chose to show."""
     t = svc.catalogue.text
     if suggestion.kind == "peer":
-        peer = await svc.store.peers.get(int(suggestion.candidate))
+        peer_id = int(suggestion.candidate)
+        peer, names = await asyncio.gather(svc.store.peers.get(peer_id), svc.store.peers.display_names([peer_id]))
         if peer is None:
             return t(language, "match.peer_gone"), ""
-        names = await svc.store.peers.display_names([peer.peer_id])
-        return names.get(peer.peer_id, "?"), t(language, f"match.peer_kind.{peer.kind.value}")
+        return names.get(peer_id, "?"), t(language, f"match.peer_kind.{peer.kind.value}")
     initiative = await svc.store.initiatives.by_key(suggestion.candidate)
     if initiative is None:
         return suggestion.candidate, ""
