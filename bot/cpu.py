@@ -26,12 +26,14 @@ def pin_to_one_cpu() -> int | None:
     core = _current_cpu()
     if core not in allowed:
         core = min(allowed)
-    try:
-        for thread_id in _thread_ids():
+    for thread_id in _thread_ids():
+        try:
             os.sched_setaffinity(thread_id, {core})
-    except OSError as error:  # a thread that ended meanwhile, or a sandbox that forbids it
-        logger.warning("cpu_pin_failed errno=%s", error.errno)
-        return None
+        except ProcessLookupError:  # the thread ended meanwhile
+            continue
+        except OSError as error:  # a sandbox that forbids it
+            logger.warning("cpu_pin_failed errno=%s", error.errno)
+            return None
     return core
 
 

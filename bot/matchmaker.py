@@ -75,9 +75,8 @@ class Matchmaker:
         ranking = await self.rank_request(request, on)
         chosen = [*ranking.peers, *ranking.initiatives] if not ranking.nothing_fits else list(ranking.fallback)
         waiting = not ranking.peers and request.answers.age_band != AgeBand.UNDER_18.value
-        stored, _ = await asyncio.gather(  # one trip to the database
-            self._store.suggestions.replace(request.id, request.user_id, [_new(s) for s in chosen]),
-            self._store.intake.set_waiting(request.id, waiting),
+        stored = await self._store.suggestions.replace(
+            request.id, request.user_id, [_new(s) for s in chosen], waiting=waiting
         )
         logger.info(
             "matched request_id=%d peers=%d initiatives=%d nothing_fits=%s waiting=%s",

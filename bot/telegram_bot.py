@@ -6,6 +6,11 @@ from typing import cast
 
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackContext, ExtBot
+from telegram.request import BaseRequest
+
+# The parameters PTB's methods leave to Defaults; _post fills them in from the bot's Defaults, as it does for them.
+_MESSAGE_DEFAULTS = dict.fromkeys(("parse_mode", "disable_notification", "protect_content"), BaseRequest.DEFAULT_NONE)
+_TEXT_DEFAULTS = {**_MESSAGE_DEFAULTS, "link_preview_options": BaseRequest.DEFAULT_NONE}
 
 
 class MakkerBot(ExtBot[None]):
@@ -18,22 +23,21 @@ class MakkerBot(ExtBot[None]):
 
     async def send_text(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> int:
         """sendMessage; returns the new message's id."""
-        sent = await self._post("sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": keyboard})
+        data = {"chat_id": chat_id, "text": text, "reply_markup": keyboard, **_TEXT_DEFAULTS}
+        sent = await self._post("sendMessage", data)
         return int(sent["message_id"])
 
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
     ) -> None:
         """editMessageText; without a keyboard the message loses the one it had."""
-        await self._post(
-            "editMessageText", {"chat_id": chat_id, "message_id": message_id, "text": text, "reply_markup": keyboard}
-        )
+        data = {"chat_id": chat_id, "message_id": message_id, "text": text, "reply_markup": keyboard}
+        await self._post("editMessageText", data | _TEXT_DEFAULTS)
 
     async def edit_keyboard(self, chat_id: int, message_id: int, keyboard: InlineKeyboardMarkup | None) -> None:
         """editMessageReplyMarkup; None removes the keyboard."""
-        await self._post(
-            "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id, "reply_markup": keyboard}
-        )
+        data = {"chat_id": chat_id, "message_id": message_id, "reply_markup": keyboard}
+        await self._post("editMessageReplyMarkup", data | _MESSAGE_DEFAULTS)
 
 
 def makker_bot(context: CallbackContext) -> MakkerBot:  # type: ignore[type-arg]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.db import connect
-from bot.store.database import Database
+from bot.store.database import Database, Written
 
 
 @pytest.fixture
@@ -85,3 +86,38 @@ async def test_work_after_close_fails_with_an_error(tmp_path: Path) -> None:
     await db.close()
     with pytest.raises(ValueError):
         await db.fetch_all("SELECT 1")
+
+
+async def test_when_a_commit_fails_only_the_piece_that_caused_it_fails(db: Database, tmp_path: Path) -> None:
+    """A deferred foreign key is checked at COMMIT: the batch's COMMIT fails, and so does the piece's own."""
+    await db.write("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+    await db.write(
+        "CREATE TABLE children (id INTEGER PRIMARY KEY,"
+        " parent_id INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    results = await asyncio.gather(
+        db.write("INSERT INTO notes (owner, body) VALUES (1, 'kept')"),
+        db.write("INSERT INTO children (parent_id) VALUES (99)"),
+        db.write("INSERT INTO notes (owner, body) VALUES (2, 'kept too')"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert [type(result) for result in (results[0], results[2])] == [Written, Written]
+    assert committed_rows(tmp_path / "makker.sqlite3") == [(1, "kept"), (2, "kept too")]
+
+
+async def test_callers_are_not_left_waiting_when_the_database_task_is_cancelled(db: Database) -> None:
+    def slow(connection: sqlite3.Connection) -> int:
+        time.sleep(0.2)
+        return 1
+
+    first = asyncio.ensure_future(db.read(slow))
+    await asyncio.sleep(0.05)
+    queued_later = asyncio.ensure_future(db.fetch_all("SELECT 1"))
+    await asyncio.sleep(0)
+    assert db._runner is not None
+    db._runner.cancel()
+    for caller in (first, queued_later):
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(caller, 1)
+    await asyncio.wait_for(db.close(), 2)

@@ -9,8 +9,9 @@ from bot.store.privacy import PERSONAL_TABLES
 from tests.conftest import BotHarness
 from tests.test_intake_handlers import consent, walk_to
 
-USER = 401
-OTHER = 402
+# Long enough that no timestamp, count or other id in the database can contain them by chance.
+USER = 7_300_401_987
+OTHER = 7_300_401_988
 
 
 async def rows_referring_to(h: BotHarness, user_id: int) -> dict[str, int]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest
+from telegram.ext import Defaults
 
 from bot.telegram_bot import MakkerBot
 from handlers.keyboards import SerialisedKeyboard
@@ -21,7 +22,14 @@ ROWS = [
 @pytest.fixture
 async def bot() -> AsyncIterator[tuple[MakkerBot, OfflineBotApi]]:
     api = OfflineBotApi()
-    makker_bot = MakkerBot("123:ABC", request=api, get_updates_request=api)
+    # Every default PTB's methods would apply to these calls, so that the comparison covers them.
+    defaults = Defaults(
+        parse_mode="HTML",
+        disable_notification=True,
+        protect_content=True,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    makker_bot = MakkerBot("123:ABC", request=api, get_updates_request=api, defaults=defaults)
     await makker_bot.initialize()
     api.calls.clear()
     yield makker_bot, api

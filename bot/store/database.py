@@ -86,7 +86,7 @@ class Database:
     async def close(self) -> None:
         """Finish what is queued, then close."""
         while self._runner is not None:
-            await asyncio.shield(self._runner)
+            await asyncio.wait({self._runner})  # returns however the runner ended
         await self.connection.close()
 
     async def _submit(self, work: Work[T], *, writes: bool) -> T:
@@ -98,13 +98,14 @@ class Database:
         return await future
 
     async def _run_queue(self) -> None:
+        batch: list[_Queued] = []
         try:
             while self._queue:
                 batch, self._queue = self._queue, []
                 try:
                     outcomes = await self._hand_off(batch)
-                except Exception as error:  # BEGIN or COMMIT failed, or the connection is closed: nothing was kept
-                    outcomes = [_Outcome(error=error)] * len(batch)
+                except Exception as error:  # aiosqlite refused it (the connection is closed): nothing ran
+                    outcomes = [_Outcome(error=error) for _ in batch]
                 for queued, outcome in zip(batch, outcomes, strict=True):
                     if queued.future.done():  # the caller was cancelled; its write, if any, stands
                         continue
@@ -112,6 +113,11 @@ class Database:
                         queued.future.set_exception(outcome.error)
                     else:
                         queued.future.set_result(outcome.value)
+        except BaseException:  # cancelled at shutdown: nobody may wait forever for an answer
+            for queued in [*batch, *self._queue]:
+                queued.future.cancel()
+            self._queue = []
+            raise
         finally:
             self._runner = None
 
@@ -128,10 +134,21 @@ def _run_batch(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Ou
     case runs no statement beyond the pieces' own and BEGIN and COMMIT (no savepoint per piece).
     """
     if len(batch) > 1:
-        outcomes = _run_together(connection, batch)
+        try:
+            outcomes = _run_together(connection, batch)
+        except sqlite3.Error:  # BEGIN or COMMIT failed and nothing was kept: try each piece alone
+            outcomes = [_Outcome(error=RuntimeError("batch not committed"))]
         if all(outcome.error is None for outcome in outcomes):
             return outcomes
-    return [_run_together(connection, [queued])[0] for queued in batch]
+    return [_run_alone(connection, queued) for queued in batch]
+
+
+def _run_alone(connection: sqlite3.Connection, queued: _Queued) -> _Outcome:
+    """One piece in its own transaction; whatever fails, BEGIN and COMMIT included, is that piece's outcome."""
+    try:
+        return _run_together(connection, [queued])[0]
+    except sqlite3.Error as error:
+        return _Outcome(error=error)
 
 
 def _run_together(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Outcome]:

@@ -30,7 +30,8 @@ DRAFT_CACHE_SIZE = 20_000
 class IntakeRepository:
     """Drafts are read on every answer, so they are cached write-through: every change of a draft
     goes through this repository (or Store.erase_person), which writes the database first and then
-    the cache. A restart starts with an empty cache and reads from the database."""
+    the cache. While a write is under way the person's entry is left out, so a caller cancelled
+    mid-write leaves no stale draft behind. A restart starts with an empty cache and reads from the database."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -60,6 +61,7 @@ class IntakeRepository:
             )
             connection.execute(*_upsert_draft(user_id, first, now))
 
+        self.forget_cached(user_id)
         await self._db.transaction(run)
         self._cache(user_id, first)
 
@@ -74,10 +76,12 @@ class IntakeRepository:
         return draft
 
     async def save_draft(self, user_id: int, draft: Draft) -> None:
+        self.forget_cached(user_id)
         await self._db.write(*_upsert_draft(user_id, draft, db_now()))
         self._cache(user_id, draft)
 
     async def discard_draft(self, user_id: int) -> bool:
+        self.forget_cached(user_id)
         cursor = await self._db.write("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
         self._cache(user_id, _NO_DRAFT)
         return cursor.rowcount > 0
@@ -121,6 +125,7 @@ class IntakeRepository:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
+        self.forget_cached(user_id)
         request_id = await self._db.transaction(run)
         self._cache(user_id, _NO_DRAFT)
         return SupportRequest(request_id, user_id, "open", answers, now)
@@ -131,16 +136,6 @@ class IntakeRepository:
             (user_id,),
         )
         return _request(row) if row else None
-
-    async def set_waiting(self, request_id: int, waiting: bool) -> None:
-        """A request with no peer to suggest waits; it keeps the time it started waiting."""
-        if waiting:
-            await self._db.write(
-                "UPDATE support_requests SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
-                (db_now(), request_id),
-            )
-        else:
-            await self._db.write("UPDATE support_requests SET waiting_since = NULL WHERE id = ?", (request_id,))
 
     async def waiting(self, limit: int) -> list[SupportRequest]:
         """Open requests on the waiting list, longest waiting first."""

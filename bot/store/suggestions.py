@@ -43,8 +43,12 @@ class SuggestionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def replace(self, request_id: int, user_id: int, suggestions: list[NewSuggestion]) -> list[StoredSuggestion]:
-        """The current suggestions of a request: earlier ones not chosen give way to the new ones."""
+    async def replace(
+        self, request_id: int, user_id: int, suggestions: list[NewSuggestion], *, waiting: bool
+    ) -> list[StoredSuggestion]:
+        """The current suggestions of a request: earlier ones not chosen give way to the new ones. In the same
+        transaction the request joins or leaves the waiting list (keeping the time it started waiting), so it
+        never leaves the list without its new suggestions."""
         now = db_now()
         rows = [
             (
@@ -66,6 +70,11 @@ class SuggestionRepository:
                 "INSERT INTO suggestions (request_id, user_id, kind, candidate, position, score, reasons,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
+            )
+            connection.execute(
+                "UPDATE support_requests SET waiting_since = CASE WHEN ? THEN COALESCE(waiting_since, ?) END"
+                " WHERE id = ?",
+                (waiting, now, request_id),
             )
             return connection.execute(_CURRENT, (user_id, request_id)).fetchall()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 from bot.clock import db_now, to_db, utc_now
@@ -15,11 +16,13 @@ class ProcessedUpdateRepository:
     async def save(self, update_ids: list[int]) -> None:
         now = db_now()
         rows = [(update_id, now) for update_id in update_ids]
-        await self._db.transaction(
-            lambda connection: connection.executemany(
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.executemany(
                 "INSERT OR IGNORE INTO processed_updates (update_id, received_at) VALUES (?, ?)", rows
             )
-        )
+
+        await self._db.transaction(run)
 
     async def received_since(self, age: timedelta) -> list[int]:
         rows = await self._db.fetch_all(
