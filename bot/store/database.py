@@ -17,6 +17,7 @@ aiosqlite has no public call that runs a function in its thread, so `_hand_off` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -134,12 +135,10 @@ def _run_batch(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Ou
     case runs no statement beyond the pieces' own and BEGIN and COMMIT (no savepoint per piece).
     """
     if len(batch) > 1:
-        try:
+        with contextlib.suppress(sqlite3.Error):  # BEGIN or COMMIT failed, nothing was kept: each piece alone
             outcomes = _run_together(connection, batch)
-        except sqlite3.Error:  # BEGIN or COMMIT failed and nothing was kept: try each piece alone
-            outcomes = [_Outcome(error=RuntimeError("batch not committed"))]
-        if all(outcome.error is None for outcome in outcomes):
-            return outcomes
+            if all(outcome.error is None for outcome in outcomes):
+                return outcomes
     return [_run_alone(connection, queued) for queued in batch]
 
 
