@@ -33,8 +33,10 @@ class Step(StrEnum):
 
 
 ORDER: tuple[Step, ...] = tuple(Step)
+# "Relative" is asked first (for whom) and qualifies the situation; it is no topic of its own.
+TOPICS: tuple[str, ...] = tuple(group.value for group in TargetGroup if group is not TargetGroup.RELATIVES)
 MULTI_CHOICE: dict[Step, tuple[str, ...]] = {
-    Step.TARGET_GROUPS: tuple(group.value for group in TargetGroup),
+    Step.TARGET_GROUPS: TOPICS,
     Step.SUPPORT_FORMS: tuple(form.value for form in SupportForm),
     Step.LANGUAGES: OFFERED_LANGUAGES,
     Step.CONTACT: tuple(mode.value for mode in ContactMode),
