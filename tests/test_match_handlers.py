@@ -166,10 +166,10 @@ async def test_suggestions_say_what_the_catalogue_knows_about_whether_they_run(h
     text = await confirm_intake(harness)
     ended = text.index("Peers som brobyggere")
     assert "Projektet kørte 2014–2018." in text[ended:], "an ended trial is named with its years"
-    assert "Kørte, da vi sidst tjekkede (14.08.2019)." in text, "a running one only as of its last check"
+    assert "Var i gang, da vi sidst tjekkede (14.08.2019)." in text, "a running one only as of its last check"
     for editorial in ("kilden", "kataloget", "bevilget", "Kilde"):
         assert editorial not in text
     data = next(data for label, data in buttons(harness) if "WRAP" in label)
     await harness.press(USER, data)
     shown = harness.api.last_text(USER)
-    assert "Kørte, da vi sidst tjekkede (14.08.2019)." in shown and "Sådan kommer du i kontakt" in shown
+    assert "Var i gang, da vi sidst tjekkede (14.08.2019)." in shown and "Sådan kommer du i kontakt" in shown
