@@ -316,6 +316,7 @@ async def test_declining_consent_stores_nothing_and_lists_initiatives(harness: B
     shown = last_shown(harness)
     assert "Jeg har ikke gemt noget om dig" in shown and "Sjældne-navigatorer" in shown
     assert "Peer-netværket Danmark" not in shown, "a network for peers is not for people seeking support"
+    assert "Peers som brobyggere" not in shown, "an ended trial is no offer to contact"
     exported = await harness.services.store.privacy.export(USER)
     assert not any(exported.values())
     assert "forstod jeg ikke" in await harness.say(USER, "hej")
