@@ -13,7 +13,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Catalogue
-from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step
+from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step, unchosen_topics
 from handlers.keyboards import SerialisedKeyboard
 from matching.geo import Geography, Municipality
 from matching.taxonomy import ForWhom
@@ -198,13 +198,14 @@ class IntakeViews:
         ]
 
     def summary(self, answers: Answers, language: str) -> tuple[str, InlineKeyboardMarkup]:
-        text = "\n\n".join(
-            [
-                self._t(language, "intake.summary.title"),
-                "\n".join(self.answers_lines(answers, language)),
-                self._t(language, "intake.summary.prompt"),
-            ]
-        )
+        parts = [self._t(language, "intake.summary.title"), "\n".join(self.answers_lines(answers, language))]
+        unchosen = unchosen_topics(answers)
+        if unchosen:
+            topics = ", ".join(self.label(language, Step.TARGET_GROUPS, code) for code in unchosen)
+            step = self._t(language, f"intake.step.{Step.TARGET_GROUPS.value}")
+            parts.append(self._t(language, "intake.own_words.unchosen", topics=topics, step=step))
+        parts.append(self._t(language, "intake.summary.prompt"))
+        text = "\n\n".join(parts)
         edit_buttons = [
             InlineKeyboardButton(
                 self._t(language, "intake.button.edit", label=self._t(language, f"intake.step.{step.value}")),

@@ -339,3 +339,16 @@ async def test_an_edited_message_is_not_taken_as_a_new_answer(harness: BotHarnes
     await harness.feed(payload)
     assert await current_step(harness) is Step.FREE_TEXT
     assert not [c for c in harness.api.calls[before:] if "gik noget galt" in c.params.get("text", "")]
+
+
+async def test_own_words_that_name_an_unchosen_topic_are_pointed_out_in_the_summary(harness: BotHarness) -> None:
+    """The free text is not used for matching; the summary says what it names that the answers leave out."""
+    await walk_to(harness, Step.FREE_TEXT)
+    summary = await harness.say(USER, "Jeg har angst, og nu er jeg også ved at miste synet")
+    assert summary.startswith("Her er det, du har fortalt mig")
+    assert "Du skriver om noget, der kan høre under »Synstab«, men det har du ikke valgt under Emner" in summary
+    assert "Psykiske vanskeligheder«" not in summary, "a chosen topic is not pointed out"
+    await harness.press(USER, "i:sum:edit:grp")
+    await harness.press(USER, "i:grp:tog:vision_loss")
+    await harness.press(USER, "i:grp:done")
+    assert "kan høre under" not in last_shown(harness)
