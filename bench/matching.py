@@ -77,7 +77,6 @@ T = TypeVar("T")
 # Rough shares, so that the index has the skew of a real pool: mental health dominates, some groups are rare.
 GROUP_WEIGHTS: dict[TargetGroup, float] = {
     TargetGroup.MENTAL_HEALTH: 40,
-    TargetGroup.RELATIVES: 12,
     TargetGroup.SUBSTANCE_USE: 8,
     TargetGroup.CHRONIC_ILLNESS: 8,
     TargetGroup.HOMELESSNESS: 5,
@@ -191,6 +190,8 @@ def make_peers(rng: random.Random, count: int, places: Places) -> list[tuple[Pee
             active_matches=rng.randint(0, capacity),  # nearly 30 % are full
             min_age=18 if young or rng.random() < 0.9 else 25,
             max_age=35 if young else None,
+            # About one peer in eight has been a relative (pårørende) of someone in a situation.
+            relative_of=pick_some(rng, GROUP_WEIGHTS, 1, 2) if rng.random() < 0.12 else frozenset(),
         )
         peers.append((peer, f"Peer {number + 1}"))
     return peers
@@ -203,6 +204,7 @@ def make_initiatives(rng: random.Random, count: int, places: Places) -> list[Ini
     for number in range(len(made), count):
         base = rng.choice(real)
         groups = pick_some(rng, GROUP_WEIGHTS, 1, 3)
+        relatives_of = pick_some(rng, GROUP_WEIGHTS, 1, 1) if rng.random() < 0.1 else frozenset()
         min_age = None if TargetGroup.CHILDREN_YOUTH in groups else base.min_age
         made.append(
             replace(
@@ -210,6 +212,7 @@ def make_initiatives(rng: random.Random, count: int, places: Places) -> list[Ini
                 key=f"{base.key}-{number}",
                 name=f"{base.name} {number}",
                 target_groups=groups,
+                relatives_of=relatives_of,
                 min_age=min_age,
                 max_age=base.max_age if min_age is None or base.max_age is None or base.max_age >= min_age else None,
                 area=places.area(rng),
@@ -234,9 +237,7 @@ def make_requests(rng: random.Random, count: int, first_id: int, places: Places)
     requests = []
     for request_id in range(first_id, first_id + count):
         relative = rng.random() < 0.2
-        groups = set(pick_some(rng, GROUP_WEIGHTS, 1, 2))
-        if relative and rng.random() < 0.7:
-            groups.add(TargetGroup.RELATIVES)
+        groups = set(pick_some(rng, GROUP_WEIGHTS, 1, 2))  # for a relative: the loved one's situation
         online_only = rng.random() < 0.1
         forms = ("dont_know",) if rng.random() < 0.2 else tuple(sorted(pick_some(rng, FORM_WEIGHTS, 1, 2)))
         answers = Answers(

@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -90,7 +91,8 @@ def _import_initiatives(file: Path) -> int:
     settings = _settings(DatabaseSettings)
     configure_logging(settings.log_level)
     try:
-        initiatives = parse_initiatives(file.read_text("utf-8-sig"))
+        # A last_checked date after tomorrow (UTC and Danish dates differ by a day at most) cannot have been.
+        initiatives = parse_initiatives(file.read_text("utf-8-sig"), today=date.today() + timedelta(days=1))
     except OSError as error:
         raise StartupError(f"cannot read {file}: {error.strerror}") from None
     except CatalogueError as error:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from matching.taxonomy import AgeBand, ContactMode, ForWhom, GenderPreference, Language, SupportForm, TargetGroup
+from matching.words import topics_named
 
 CONSENT_VERSION = "2026-11-v1"
 FREE_TEXT_MAX = 1000
@@ -33,8 +34,10 @@ class Step(StrEnum):
 
 
 ORDER: tuple[Step, ...] = tuple(Step)
+# "Relative" is asked first (for whom) and qualifies the situation; it is no topic of its own.
+TOPICS: tuple[str, ...] = tuple(group.value for group in TargetGroup if group is not TargetGroup.RELATIVES)
 MULTI_CHOICE: dict[Step, tuple[str, ...]] = {
-    Step.TARGET_GROUPS: tuple(group.value for group in TargetGroup),
+    Step.TARGET_GROUPS: TOPICS,
     Step.SUPPORT_FORMS: tuple(form.value for form in SupportForm),
     Step.LANGUAGES: OFFERED_LANGUAGES,
     Step.CONTACT: tuple(mode.value for mode in ContactMode),
@@ -185,6 +188,15 @@ def skip_free_text(draft: Draft) -> Draft:
     if draft.step is not Step.FREE_TEXT:
         raise InvalidAnswer("intake.hint.stale_button")
     return draft.advance(replace(draft.answers, free_text=None))
+
+
+def unchosen_topics(answers: Answers) -> tuple[str, ...]:
+    """Topics the person's own words name but their answers do not, in the order the question lists them.
+
+    Matching reads the answers, not the free text; the summary points these out so the person can add them.
+    """
+    named = {topic.value for topic in topics_named(answers.free_text or "")}
+    return tuple(topic for topic in TOPICS if topic in named and topic not in answers.target_groups)
 
 
 def is_complete(answers: Answers) -> bool:

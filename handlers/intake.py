@@ -23,7 +23,6 @@ from handlers import match
 from handlers.common import not_understood, stale_button
 from handlers.intake_views import INTAKE_PREFIX
 from handlers.safety import crisis_shown_for, help_now_button
-from matching.geo import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -313,12 +312,15 @@ async def _municipality_typed(
     language: str,
 ) -> None:
     found = svc.geography.search(text)
-    exact = [m for m in found if normalise(m.name) == normalise(text)]
-    if len(exact) == 1:
-        known = {exact[0].code}
-        answered = intake.set_municipality(draft, exact[0].code, known)
+    exact = svc.geography.exact(text)
+    if exact is not None or len(found) == 1:
+        # One municipality fits ("Helsingor", "Koege", "Elsinore", or the only name starting so): taken at once.
+        chosen = exact if exact is not None else found[0]
+        answered = intake.set_municipality(draft, chosen.code, {chosen.code})
         await svc.store.intake.save_draft(user_id, answered)
-        await _send_question(chat_id, context, svc, answered, language)
+        taken = svc.catalogue.text(language, "intake.municipality_taken.text", municipality=chosen.name)
+        question, keyboard = svc.intake_views.question(answered, language)
+        await makker_bot(context).send_text(chat_id, f"{taken}\n\n{question}", keyboard)
         return
     if not found:
         query = text.strip()[:MAX_QUERY_ECHO]
@@ -416,7 +418,8 @@ def _choices(options: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 
 async def _initiative_lines(svc: Services, language: str) -> str:
-    """Initiatives anyone can contact without Makker storing anything: every active one for seekers."""
+    """Initiatives anyone can contact without Makker storing anything: every active one for seekers that has not
+    ended (an ended project is no offer to contact)."""
     return "\n".join(
         svc.catalogue.text(
             language,
@@ -426,5 +429,5 @@ async def _initiative_lines(svc: Services, language: str) -> str:
             contact=initiative.contact(language),
         )
         for initiative in await svc.store.initiatives.all()
-        if initiative.offered_to_seekers
+        if initiative.offered_to_seekers and not initiative.ended
     )

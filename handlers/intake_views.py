@@ -13,9 +13,10 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Catalogue
-from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step
+from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step, unchosen_topics
 from handlers.keyboards import SerialisedKeyboard
 from matching.geo import Geography, Municipality
+from matching.taxonomy import ForWhom
 
 INTAKE_PREFIX = "i"
 _LABEL_KEYS = {
@@ -27,6 +28,11 @@ _LABEL_KEYS = {
     Step.GENDER: "taxonomy.gender_preference",
     Step.CONTACT: "taxonomy.contact_mode",
 }
+
+
+def _relative_topics(draft: Draft) -> bool:
+    """A relative is asked about the situation of the person they are a relative of."""
+    return draft.step is Step.TARGET_GROUPS and draft.answers.for_whom == ForWhom.RELATIVE.value
 
 
 def callback(step: Step, action: str, value: str | int | None = None) -> str:
@@ -62,14 +68,18 @@ class IntakeViews:
         step = draft.step
         if step is Step.SUMMARY:
             return self.summary(draft.answers, language)
-        return self._rendered(step, language, draft.answers.selected(step) if step in MULTI_CHOICE else ())
+        chosen = draft.answers.selected(step) if step in MULTI_CHOICE else ()
+        return self._rendered(step, language, chosen, _relative_topics(draft))
 
     def multi_choice(self, draft: Draft, language: str) -> tuple[str, InlineKeyboardMarkup]:
-        return self._rendered(draft.step, language, draft.answers.selected(draft.step))
+        return self._rendered(draft.step, language, draft.answers.selected(draft.step), _relative_topics(draft))
 
-    def _render(self, step: Step, language: str, chosen: tuple[str, ...]) -> tuple[str, InlineKeyboardMarkup]:
+    def _render(
+        self, step: Step, language: str, chosen: tuple[str, ...], relative: bool = False
+    ) -> tuple[str, InlineKeyboardMarkup]:
         if step in MULTI_CHOICE:
-            return self._multi_choice(step, language, chosen)
+            text_key = "intake.relative_question.grp" if relative else f"intake.question.{step.value}"
+            return self._multi_choice(step, language, chosen, text_key)
         if step in SINGLE_CHOICE:
             buttons = [
                 InlineKeyboardButton(self.label(language, step, code), callback_data=callback(step, "pick", code))
@@ -96,7 +106,9 @@ class IntakeViews:
         keyboard.append([self._back(language, step)])
         return self._t(language, f"intake.question.{step.value}", max=FREE_TEXT_MAX), SerialisedKeyboard(keyboard)
 
-    def _multi_choice(self, step: Step, language: str, chosen: tuple[str, ...]) -> tuple[str, InlineKeyboardMarkup]:
+    def _multi_choice(
+        self, step: Step, language: str, chosen: tuple[str, ...], text_key: str
+    ) -> tuple[str, InlineKeyboardMarkup]:
         buttons = []
         for code in MULTI_CHOICE[step]:
             label = self.label(language, step, code)
@@ -110,7 +122,7 @@ class IntakeViews:
                 InlineKeyboardButton(self._t(language, "intake.button.done"), callback_data=callback(step, "done")),
             ]
         )
-        return self._t(language, f"intake.question.{step.value}"), SerialisedKeyboard(keyboard)
+        return self._t(language, text_key), SerialisedKeyboard(keyboard)
 
     def municipality_choices(
         self, municipalities: Iterable[Municipality], language: str, text_key: str, **params: object
@@ -186,13 +198,14 @@ class IntakeViews:
         ]
 
     def summary(self, answers: Answers, language: str) -> tuple[str, InlineKeyboardMarkup]:
-        text = "\n\n".join(
-            [
-                self._t(language, "intake.summary.title"),
-                "\n".join(self.answers_lines(answers, language)),
-                self._t(language, "intake.summary.prompt"),
-            ]
-        )
+        parts = [self._t(language, "intake.summary.title"), "\n".join(self.answers_lines(answers, language))]
+        unchosen = unchosen_topics(answers)
+        if unchosen:
+            topics = ", ".join(self.label(language, Step.TARGET_GROUPS, code) for code in unchosen)
+            step = self._t(language, f"intake.step.{Step.TARGET_GROUPS.value}")
+            parts.append(self._t(language, "intake.own_words.unchosen", topics=topics, step=step))
+        parts.append(self._t(language, "intake.summary.prompt"))
+        text = "\n\n".join(parts)
         edit_buttons = [
             InlineKeyboardButton(
                 self._t(language, "intake.button.edit", label=self._t(language, f"intake.step.{step.value}")),

@@ -13,6 +13,7 @@ from bot.services import Services, services
 from bot.store.intake import SupportRequest
 from bot.store.suggestions import StoredReason, StoredSuggestion
 from bot.telegram_bot import makker_bot
+from matching.catalogue import Initiative, Status
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,15 @@ _PARAM_LABELS = {
     "mode": "match.mode",
 }
 # Where a reason reads better with another wording of the same codes ("For people with ...").
-_PARAM_LABELS_BY_KEY = {"match.reason.initiative_for": {"group": "match.for_group"}}
+_PARAM_LABELS_BY_KEY = {
+    key: {"group": "match.for_group"}
+    for key in (
+        "match.reason.initiative_for",
+        "match.reason.relative.offer",
+        "match.reason.relative.for_loved_one",
+        "match.reason.relative.experience",
+    )
+}
 
 
 async def present(
@@ -103,7 +112,24 @@ async def _describe(svc: Services, suggestion: StoredSuggestion, language: str) 
     initiative = await svc.store.initiatives.by_key(suggestion.candidate)
     if initiative is None:
         return suggestion.candidate, ""
-    return initiative.name, initiative.organiser
+    status = status_text(svc, initiative, language)
+    return initiative.name, t(language, "match.catalogue_status.detail", organiser=initiative.organiser, status=status)
+
+
+def status_text(svc: Services, initiative: Initiative, language: str) -> str:
+    """What the catalogue knows about whether the initiative still runs, and no more: a running one is said to
+    have run when last checked, an ended one is named with its years."""
+    t = svc.catalogue.text
+    if initiative.status is Status.ENDED:
+        if initiative.start_year is not None and initiative.end_year is not None:
+            return t(
+                language, "match.catalogue_status.ended_period", start=initiative.start_year, end=initiative.end_year
+            )
+        return t(language, "match.catalogue_status.ended_until", end=initiative.end_year)
+    if initiative.last_checked is None:
+        return t(language, "match.catalogue_status.unknown_unchecked")
+    checked = initiative.last_checked.strftime("%Y-%m-%d" if language == "en" else "%d.%m.%Y")
+    return t(language, f"match.catalogue_status.{initiative.status.value}", checked=checked)
 
 
 def reason_text(svc: Services, reason: StoredReason, language: str) -> str:
@@ -142,13 +168,25 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if initiative is None:
             await context.bot.send_message(chat_id, t(language, "match.unavailable"))
             return
-        text = t(
-            language,
-            "match.initiative_chosen",
-            name=initiative.name,
-            description=initiative.description(language),
-            contact=initiative.contact(language),
-        )
+        if initiative.ended:
+            # Shown as what it is, with where to ask today.
+            text = t(
+                language,
+                "match.catalogue_status.ended_chosen",
+                name=initiative.name,
+                status=status_text(svc, initiative, language),
+                description=initiative.description(language),
+                contact=initiative.contact(language),
+            )
+        else:
+            description = f"{initiative.description(language)}\n\n{status_text(svc, initiative, language)}"
+            text = t(
+                language,
+                "match.initiative_chosen",
+                name=initiative.name,
+                description=description,
+                contact=initiative.contact(language),
+            )
     else:
         names = await svc.store.peers.display_names([int(suggestion.candidate)])
         name = names.get(int(suggestion.candidate))

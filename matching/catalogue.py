@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +27,7 @@ __all__ = [
     "CatalogueError",
     "Initiative",
     "RowProblem",
+    "Status",
     "load_initiatives",
     "parse_area",
     "parse_initiatives",
@@ -34,7 +36,7 @@ __all__ = [
 
 INITIATIVES_FILE = DATA_DIR / "initiatives.csv"
 
-# Every column the header must have; their order is free and extra columns (a coordinator's notes) are ignored.
+# Every column the header must have; their order is free and extra columns are ignored.
 COLUMNS: tuple[str, ...] = (
     "key",
     "name",
@@ -50,10 +52,17 @@ COLUMNS: tuple[str, ...] = (
     "contact",
     "contact_en",
     "active",
+    "relatives_of",
+    "start_year",
+    "end_year",
+    "status",
+    "last_checked",
+    "notes",
 )
 
 LIST_SEPARATOR = ";"  # inside a cell; the comma already separates the cells
 MAX_AGE = 120  # anything above is a typo, not an age
+FIRST_YEAR = 1990  # peer support in Denmark is younger; an earlier year is a typo
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MUNICIPALITY_CODE = re.compile(r"\d{3}")
 _TRUE = frozenset({"yes", "ja"})
@@ -70,9 +79,28 @@ class Audience(StrEnum):
     PEERS = "peers"
 
 
+class Status(StrEnum):
+    """What the catalogue knows about whether an initiative still runs, as of its last_checked date.
+
+    The seeds are mostly time-limited trials: an ENDED one is still worth showing (as what it is, with where to ask
+    today), but never as a running offer. UNKNOWN is the honest answer when no source says either way.
+    """
+
+    RUNNING = "running"
+    UNKNOWN = "unknown"
+    ENDED = "ended"
+
+
 @dataclass(frozen=True, slots=True)
 class Initiative:
-    """One organised peer-support offer: whom it serves, how, where, and how to get in touch."""
+    """One organised peer-support offer: whom it serves, how, where, how to get in touch, and what is known about
+    whether it still runs.
+
+    `target_groups` are the situations of the people it is for themselves; `relatives_of` the situations whose
+    relatives (pårørende) it is for: a relatives' offer is specific (SIND Pårørenderådgivning is about mental illness),
+    so "relative" qualifies a situation rather than being a target group of its own. `notes` are for coordinators
+    (sources, assumptions) and are never shown to a person.
+    """
 
     key: str
     name: str
@@ -88,6 +116,12 @@ class Initiative:
     contact_da: str
     contact_en: str  # "" when not translated
     active: bool
+    relatives_of: frozenset[TargetGroup] = frozenset()
+    start_year: int | None = None
+    end_year: int | None = None
+    status: Status = Status.UNKNOWN
+    last_checked: date | None = None  # when period and status were last checked; None only for UNKNOWN, never checked
+    notes: str = ""  # for coordinators only (sources, assumptions): never shown to a person
 
     def description(self, language: str = Language.DA) -> str:
         """The description in the person's language; Danish when there is no translation, as Danish is the source."""
@@ -96,6 +130,10 @@ class Initiative:
     def contact(self, language: str = Language.DA) -> str:
         """How to get in touch, in the person's language, falling back to Danish."""
         return _pick(language, self.contact_da, self.contact_en)
+
+    @property
+    def ended(self) -> bool:
+        return self.status is Status.ENDED
 
     @property
     def offered_to_seekers(self) -> bool:
@@ -146,14 +184,19 @@ class CatalogueError(ValueError):
         super().__init__(f"the initiatives catalogue has {len(self.problems)} problem(s):\n{lines}")
 
 
-def load_initiatives(path: Path | str | None = None, geography: Geography | None = None) -> list[Initiative]:
+def load_initiatives(
+    path: Path | str | None = None, geography: Geography | None = None, today: date | None = None
+) -> list[Initiative]:
     """Read and validate the catalogue, data/initiatives.csv by default. utf-8-sig, as spreadsheets often add a BOM."""
     source = INITIATIVES_FILE if path is None else Path(path)
-    return parse_initiatives(source.read_text(encoding="utf-8-sig"), geography)
+    return parse_initiatives(source.read_text(encoding="utf-8-sig"), geography, today)
 
 
-def parse_initiatives(text: str, geography: Geography | None = None) -> list[Initiative]:
-    """Every initiative in the CSV text, in file order; CatalogueError listing all problems if any row is invalid."""
+def parse_initiatives(text: str, geography: Geography | None = None, today: date | None = None) -> list[Initiative]:
+    """Every initiative in the CSV text, in file order; CatalogueError listing all problems if any row is invalid.
+
+    With `today`, a last_checked date after it is a problem (a check cannot have happened yet).
+    """
     geo = default_geography() if geography is None else geography
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = next(reader, None)
@@ -178,7 +221,7 @@ def parse_initiatives(text: str, geography: Geography | None = None) -> list[Ini
             problems.append(RowProblem(line, f"expected {len(names)} cells, found {len(raw)}"))
             continue
         row = {name: cell.strip() for name, cell in zip(names, raw, strict=False)}
-        initiative, reasons = _parse_row(row, geo)
+        initiative, reasons = _parse_row(row, geo, today)
         problems += [RowProblem(line, reason) for reason in reasons]
         key = row["key"]
         if key:
@@ -204,7 +247,7 @@ def _repeated(names: Sequence[str]) -> list[str]:
     return repeated
 
 
-def _parse_row(row: dict[str, str], geo: Geography) -> tuple[Initiative | None, list[str]]:
+def _parse_row(row: dict[str, str], geo: Geography, today: date | None) -> tuple[Initiative | None, list[str]]:
     """The initiative of one row, or None and every reason the row is wrong."""
     reasons: list[str] = []
     for column, label in (
@@ -219,7 +262,15 @@ def _parse_row(row: dict[str, str], geo: Geography) -> tuple[Initiative | None, 
     if row["key"] and not _KEY.fullmatch(row["key"]):
         reasons.append(f"key must be lower-case letters, digits and hyphens: {row['key']!r}")
 
-    target_groups = _parse_codes(TargetGroup, row["target_groups"], "target group", reasons)
+    target_groups = _parse_codes(TargetGroup, row["target_groups"], "target group", reasons, required=False)
+    relatives_of = _parse_codes(TargetGroup, row["relatives_of"], "relatives_of group", reasons, required=False)
+    if not target_groups and not relatives_of:
+        reasons.append("missing target groups (or relatives_of, for an offer only for relatives)")
+    if TargetGroup.RELATIVES in target_groups or TargetGroup.RELATIVES in relatives_of:
+        reasons.append(
+            "'relatives' is not a target group of its own: list the situations whose relatives it serves in"
+            " relatives_of (e.g. mental_health)"
+        )
     support_forms = _parse_codes(SupportForm, row["support_forms"], "support form", reasons)
     if SupportForm.DONT_KNOW in support_forms:
         reasons.append("support form 'dont_know' is an answer for people who are unsure, not a form of support")
@@ -247,7 +298,37 @@ def _parse_row(row: dict[str, str], geo: Geography) -> tuple[Initiative | None, 
     else:
         reasons.append(f"active must be yes or no, not {row['active']!r}")
 
-    if reasons or area is None or audience is None or active is None:
+    start_year = _parse_year(row["start_year"], "start_year", reasons)
+    end_year = _parse_year(row["end_year"], "end_year", reasons)
+    if start_year is not None and end_year is not None and start_year > end_year:
+        reasons.append("start_year is after end_year")
+    status: Status | None = None
+    try:
+        status = Status(row["status"].lower())
+    except ValueError:
+        reasons.append(f"status must be running, ended or unknown, not {row['status']!r}")
+    last_checked: date | None = None
+    if not row["last_checked"]:
+        if status is not Status.UNKNOWN:
+            reasons.append(f"status {row['status']} needs last_checked (the date it was last checked, YYYY-MM-DD)")
+    else:
+        try:
+            last_checked = date.fromisoformat(row["last_checked"])
+        except ValueError:
+            reasons.append(f"last_checked is not a date (YYYY-MM-DD): {row['last_checked']!r}")
+    if last_checked is not None:
+        if last_checked.year < FIRST_YEAR or (today is not None and last_checked > today):
+            reasons.append(f"last_checked {last_checked.isoformat()} is not a date that has been")
+        if end_year is not None and status is Status.RUNNING and end_year < last_checked.year:
+            reasons.append(f"status is running, but end_year {end_year} was over when it was last checked")
+        if end_year is not None and status is Status.ENDED and end_year > last_checked.year:
+            reasons.append(f"status is ended, but end_year {end_year} had not come when it was last checked")
+        if start_year is not None and start_year > last_checked.year and status is not Status.UNKNOWN:
+            reasons.append(f"start_year {start_year} is after last_checked; the status cannot be known yet")
+    if status is Status.ENDED and end_year is None:
+        reasons.append("status ended needs end_year (the last year it ran)")
+
+    if reasons or area is None or audience is None or active is None or status is None:
         return None, reasons
     return (
         Initiative(
@@ -265,6 +346,12 @@ def _parse_row(row: dict[str, str], geo: Geography) -> tuple[Initiative | None, 
             contact_da=row["contact"],
             contact_en=row["contact_en"],
             active=active,
+            relatives_of=frozenset(relatives_of),
+            start_year=start_year,
+            end_year=end_year,
+            status=status,
+            last_checked=last_checked,
+            notes=row["notes"],
         ),
         [],
     )
@@ -274,10 +361,11 @@ def _split(cell: str) -> list[str]:
     return [item.strip() for item in cell.split(LIST_SEPARATOR) if item.strip()]
 
 
-def _parse_codes(enum: type[E], cell: str, label: str, reasons: list[str]) -> list[E]:
-    """The codes of a list cell; an empty list is a problem because an initiative serving nobody cannot be matched."""
+def _parse_codes(enum: type[E], cell: str, label: str, reasons: list[str], *, required: bool = True) -> list[E]:
+    """The codes of a list cell; an empty required list is a problem because an initiative serving nobody cannot be
+    matched."""
     items = _split(cell)
-    if not items:
+    if not items and required:
         reasons.append(f"missing {label}s")
     codes: list[E] = []
     for item in items:
@@ -299,6 +387,15 @@ def _parse_age(cell: str, column: str, reasons: list[str]) -> int | None:
         reasons.append(f"{column} {age} is not a plausible age")
         return None
     return age
+
+
+def _parse_year(cell: str, column: str, reasons: list[str]) -> int | None:
+    if not cell:
+        return None
+    if not (cell.isdecimal() and len(cell) == 4 and int(cell) >= FIRST_YEAR):
+        reasons.append(f"{column} is not a year like 2018: {cell!r}")
+        return None
+    return int(cell)
 
 
 def parse_area(text: str, geography: Geography | None = None) -> Area:

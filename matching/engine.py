@@ -2,9 +2,12 @@
 
 1. Hard constraints exclude a candidate before it is scored (peer_exclusion, initiative_exclusion): a suggestion
    that breaks one must never be shown, however well it would score.
-2. The rest are scored (matching.scoring) and ordered by total; among equal totals a peer with fewer active matches
-   comes first, then a stable hash of the request and the candidate decides. The hash spreads ties over different
-   peers across requests, yet the same inputs always give the same order, whatever order they come in.
+2. The rest are put in tiers and scored (matching.scoring). The tier comes first: for a relative, an offer or a peer
+   for relatives of the loved one's situation before one for people in that situation themselves; for initiatives,
+   then one inside the person's own area before a national or online one (which fill the remaining places), then
+   running before unknown before ended. Within a tier the total decides; among equal totals a peer with fewer
+   active matches comes first, then a stable hash of the request and the candidate decides. The hash spreads ties
+   over different peers across requests, yet the same inputs always give the same order, whatever order they come in.
 3. When nothing passes, the person is told so honestly and offered the nearest national or online initiatives
    (Ranking.fallback); the request stays open on the waiting list (the store's job, signalled by nothing_fits).
 
@@ -23,7 +26,7 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Literal, TypeAlias
 
-from matching.catalogue import Audience, Initiative
+from matching.catalogue import Audience, Initiative, Status
 from matching.geo import Area, Geography, Proximity
 from matching.model import Need, PeerProfile, PeerStatus
 from matching.scoring import (
@@ -32,8 +35,10 @@ from matching.scoring import (
     Reason,
     Score,
     Weights,
+    initiative_fit,
     initiative_score,
     initiative_values,
+    peer_fit,
     peer_score,
     peer_values,
     weighted_total,
@@ -48,7 +53,9 @@ __all__ = [
     "Ranking",
     "Suggestion",
     "initiative_exclusion",
+    "initiative_tier",
     "peer_exclusion",
+    "peer_tier",
     "person_proximity",
     "rank",
 ]
@@ -73,7 +80,7 @@ class Exclusion(StrEnum):
     EXCLUDED_BY_PERSON = "excluded_by_person"  # declined, blocked or declined by, in either direction
     NO_SHARED_LANGUAGE = "no_shared_language"
     NO_SHARED_TARGET_GROUP = "no_shared_target_group"
-    NOT_IN_AREA = "not_in_area"
+    NOT_IN_AREA = "not_in_area"  # for an initiative: a local one outside its municipalities or regions
     INACTIVE = "inactive"
     FOR_PEERS = "for_peers"  # programmes for peers themselves (networks, peer education)
     AGE = "age"  # outside the initiative's ages, or (under 18) not an initiative for children and young people
@@ -106,6 +113,7 @@ class Suggestion:
     candidate_id: int | str  # peer_id for a peer, the catalogue key for an initiative
     score: Score
     reasons: tuple[Reason, ...]
+    tier: int = 0  # ranks before the score: see initiative_tier and peer_tier
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.reasons) <= MAX_REASONS:
@@ -141,7 +149,7 @@ class _Places:
     test holds the result equal to Geography.proximity.
     """
 
-    __slots__ = ("_geography", "_home", "_municipalities", "_on", "_regions")
+    __slots__ = ("_geography", "_home", "_home_regions", "_municipalities", "_on", "_regions")
 
     def __init__(self, need: Need, geography: Geography, on: date) -> None:
         self._geography = geography
@@ -152,6 +160,20 @@ class _Places:
             geography.municipality(need.municipality_code)  # KeyError for an unknown code, even if never needed
         self._regions: dict[str, int] = {}
         self._municipalities: dict[int, int] = {}
+        self._home_regions: frozenset[str] | None = None
+
+    def covers(self, area: Area) -> bool:
+        """Whether a local area (municipalities or regions) includes the person's home (Geography.covers)."""
+        home = self._home
+        if home is None:
+            return False
+        if home in area.municipalities:
+            return True
+        if not area.regions:
+            return False
+        if self._home_regions is None:
+            self._home_regions = self._geography.municipality(home).region_codes
+        return not area.regions.isdisjoint(self._home_regions)
 
     def of(self, area: Area) -> Proximity | None:
         best = _EVERYWHERE if area.national or area.online else _NOWHERE
@@ -214,7 +236,7 @@ def _peer_exclusion(facts: NeedFacts, peer: PeerProfile) -> Exclusion | None:
         return Exclusion.EXCLUDED_BY_PERSON
     if facts.languages.isdisjoint(peer.languages):
         return Exclusion.NO_SHARED_LANGUAGE
-    if facts.groups.isdisjoint(peer.target_groups):
+    if peer_fit(facts, peer) is None:
         return Exclusion.NO_SHARED_TARGET_GROUP
     return None
 
@@ -253,16 +275,30 @@ def _initiative_basics(facts: NeedFacts, initiative: Initiative) -> Exclusion | 
     return None
 
 
-def initiative_exclusion(need: Need, initiative: Initiative, proximity: Proximity | None) -> Exclusion | None:
+def initiative_exclusion(
+    need: Need,
+    initiative: Initiative,
+    proximity: Proximity | None,
+    *,
+    geography: Geography | None = None,
+) -> Exclusion | None:
     """Why an initiative may not be suggested to this person, or None; `proximity` is that of its area
-    (person_proximity, or Geography.proximity: local areas are refused for online-only people either way)."""
+    (person_proximity, or Geography.proximity: local areas are refused for online-only people either way).
+
+    A local initiative (a municipal or regional service) serves only people inside its area: with `geography`, one
+    that merely lies in the person's or a neighbouring region is refused too, as the engine does.
+    """
     facts = NeedFacts(need)
     reason = _initiative_basics(facts, initiative)
     if reason is not None:
         return reason
-    if facts.groups.isdisjoint(initiative.target_groups):
+    if initiative_fit(facts, initiative) is None:
         return Exclusion.NO_SHARED_TARGET_GROUP
-    return _area_exclusion(facts, initiative.area, proximity)
+    reason = _area_exclusion(facts, initiative.area, proximity)
+    if reason is not None or geography is None or _everywhere(initiative.area):
+        return reason
+    assert need.municipality_code is not None  # _area_exclusion refused local areas to people without one
+    return None if geography.covers(need.municipality_code, initiative.area) else Exclusion.NOT_IN_AREA
 
 
 def _tie_breaker(need: Need, kind: Kind, candidate_id: int | str) -> int:
@@ -271,18 +307,45 @@ def _tie_breaker(need: Need, kind: Kind, candidate_id: int | str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
-# (negative rounded total, active matches, candidate id, candidate, proximity)
-_Entry: TypeAlias = tuple[float, int, int | str, object, Proximity]
+# (tier, negative rounded total, active matches, candidate id, candidate, proximity)
+_Entry: TypeAlias = tuple[int, float, int, int | str, object, Proximity]
+
+_STATUS_ORDER = {Status.RUNNING: 0, Status.UNKNOWN: 1, Status.ENDED: 2}
+_LOCAL, _EVERYWHERE_TIER = 0, 1
+
+
+def _initiative_tier(fit: int, local: bool, status: Status) -> int:
+    """Fit first (a relatives' offer for the loved one's situation before one for people in it themselves), then a
+    local offer in the person's area before a national or online one, then running, unknown, ended."""
+    return fit * 6 + (_LOCAL if local else _EVERYWHERE_TIER) * 3 + _STATUS_ORDER[status]
+
+
+def initiative_tier(need: Need, initiative: Initiative, *, geography: Geography) -> int | None:
+    """Where an initiative ranks before its score is looked at (lower first), or None if it does not fit the person's
+    situation; the area and other constraints are initiative_exclusion's."""
+    facts = NeedFacts(need)
+    fit = initiative_fit(facts, initiative)
+    if fit is None:
+        return None
+    home = None if need.online_only else need.municipality_code
+    local = home is not None and geography.covers(home, initiative.area)
+    return _initiative_tier(fit[0], local, initiative.status)
+
+
+def peer_tier(need: Need, peer: PeerProfile) -> int | None:
+    """A peer's tier: for a relative, a peer who has been a relative in the same situation first; None if no fit."""
+    fit = peer_fit(NeedFacts(need), peer)
+    return None if fit is None else fit[0]
 
 
 def _add(best: dict[int | str, _Entry], entry: _Entry) -> None:
     """Keep one entry per candidate id, the better one, should the store pass a candidate twice."""
-    previous = best.get(entry[2])
-    if previous is None or entry[:2] < previous[:2]:
-        best[entry[2]] = entry
+    previous = best.get(entry[3])
+    if previous is None or entry[:3] < previous[:3]:
+        best[entry[3]] = entry
 
 
-_COARSE = itemgetter(0, 1)  # (negative total, active matches): the order before the tie-breaker
+_COARSE = itemgetter(0, 1, 2)  # (tier, negative total, active matches): the order before the tie-breaker
 
 
 def _select(entries: list[_Entry], limit: int, need: Need, kind: Kind) -> list[_Entry]:
@@ -297,7 +360,7 @@ def _select(entries: list[_Entry], limit: int, need: Need, kind: Kind) -> list[_
     while end < len(entries) and coarse(entries[end]) == boundary:
         end += 1
     head = entries[:end]
-    head.sort(key=lambda entry: (entry[0], entry[1], _tie_breaker(need, kind, entry[2]), entry[2]))
+    head.sort(key=lambda entry: (entry[0], entry[1], entry[2], _tie_breaker(need, kind, entry[3]), entry[3]))
     return head[:limit]
 
 
@@ -307,9 +370,9 @@ def _suggest(
     build: Callable[[object, Proximity], Score],
 ) -> tuple[Suggestion, ...]:
     suggestions: list[Suggestion] = []
-    for _, _, candidate_id, candidate, proximity in selected:
+    for tier, _, _, candidate_id, candidate, proximity in selected:
         score = build(candidate, proximity)
-        suggestions.append(Suggestion(kind, candidate_id, score, score.reasons(MAX_REASONS)))
+        suggestions.append(Suggestion(kind, candidate_id, score, score.reasons(MAX_REASONS), tier))
     return tuple(suggestions)
 
 
@@ -325,8 +388,8 @@ def rank(
 ) -> Ranking:
     """The top peers and initiatives for a need on a date, each with its score and reasons.
 
-    Order: total descending; among equal totals fewer active matches first; then a stable hash of the request and
-    the candidate. The order of `peers` and `initiatives` does not matter.
+    Order: tier (see the module docstring), then total descending; among equal totals fewer active matches first;
+    then a stable hash of the request and the candidate. The order of `peers` and `initiatives` does not matter.
     """
     facts = NeedFacts(need)
     places = _Places(need, geography, on)
@@ -341,21 +404,29 @@ def rank(
             proximity = places.of(peer.area)
             if proximity is None:  # places.of already refuses local areas to online-only people
                 continue
+            fit = peer_fit(facts, peer)
+            assert fit is not None  # _peer_exclusion refused the peers that do not fit
             total = weighted_total(peer_values(facts, peer, proximity), w)
-            _add(peer_entries, (-round(total, _TOTAL_DIGITS), peer.active_matches, peer.peer_id, peer, proximity))
+            entry = (fit[0], -round(total, _TOTAL_DIGITS), peer.active_matches, peer.peer_id, peer, proximity)
+            _add(peer_entries, entry)
 
     initiative_entries: dict[int | str, _Entry] = {}
-    groups = facts.groups
     for initiative in initiatives:
         # initiative_exclusion, in the order that rejects most catalogue rows soonest; places.of already refuses
         # local areas to online-only people.
-        if groups.isdisjoint(initiative.target_groups) or _initiative_basics(facts, initiative) is not None:
+        fit = initiative_fit(facts, initiative)
+        if fit is None or _initiative_basics(facts, initiative) is not None:
             continue
-        proximity = places.of(initiative.area)
+        area = initiative.area
+        local = places.covers(area)
+        if not local and not _everywhere(area):
+            continue  # a municipal or regional service is no use outside its area, however near
+        proximity = places.of(area)
         if proximity is None:
             continue
         total = weighted_total(initiative_values(facts, initiative, proximity), w)
-        _add(initiative_entries, (-round(total, _TOTAL_DIGITS), 0, initiative.key, initiative, proximity))
+        tier = _initiative_tier(fit[0], local, initiative.status)
+        _add(initiative_entries, (tier, -round(total, _TOTAL_DIGITS), 0, initiative.key, initiative, proximity))
 
     def build_peer(candidate: object, proximity: Proximity) -> Score:
         assert isinstance(candidate, PeerProfile)
@@ -388,17 +459,21 @@ def rank(
 def _fallback_entries(
     facts: NeedFacts, initiatives: Iterable[Initiative], places: _Places, w: tuple[float, ...]
 ) -> list[_Entry]:
-    """National and online initiatives for seekers of the person's age, whatever their target group.
+    """National and online initiatives for seekers of the person's age that are not known to have ended, whatever
+    their target group (but never an offer only for relatives to a person seeking for themself).
 
     The rules for minors still hold: under 18, only initiatives for children and young people.
     """
     best: dict[int | str, _Entry] = {}
     for initiative in initiatives:
         area = initiative.area
-        if not _everywhere(area) or _initiative_basics(facts, initiative) is not None:
+        if not _everywhere(area) or initiative.ended or _initiative_basics(facts, initiative) is not None:
+            continue
+        if not initiative.target_groups and not facts.relative:
             continue
         proximity = places.of(area)
         assert proximity is not None
         total = weighted_total(initiative_values(facts, initiative, proximity), w)
-        _add(best, (-round(total, _TOTAL_DIGITS), 0, initiative.key, initiative, proximity))
+        tier = _STATUS_ORDER[initiative.status]
+        _add(best, (tier, -round(total, _TOTAL_DIGITS), 0, initiative.key, initiative, proximity))
     return list(best.values())

@@ -410,6 +410,15 @@ class Geography:
         ranked = sorted(best, key=lambda code: (best[code], order[code]))
         return [self._municipalities[code] for code in ranked[:limit]]
 
+    def exact(self, text: str) -> Municipality | None:
+        """The one municipality whose name or alias is what the person typed, however they spelt æ/ø/å, case,
+        hyphens and spaces ("Helsingor", "koege", "Hoeje Taastrup", "Elsinore"); None if none or several."""
+        query = _loose(text).replace(" ", "")
+        if not query:
+            return None
+        found = {municipality.code for municipality, key, _ in self._search_keys if key.replace(" ", "") == query}
+        return self._municipalities[found.pop()] if len(found) == 1 else None
+
     # Proximity
 
     def check_area(self, area: Area) -> None:
@@ -420,6 +429,17 @@ class Geography:
         for code in sorted(area.municipalities):
             if code not in self._municipalities:
                 raise ValueError(f"unknown municipality code {code!r} in area")
+
+    def covers(self, person_municipality_code: int, area: Area) -> bool:
+        """Whether a person living in the municipality is inside a local area (its municipalities or regions).
+
+        A region covers exactly the municipalities that ever belonged to it: after the 2027 merger a Hovedstaden
+        initiative still serves the old Hovedstaden municipalities and no Sjælland one, although both are then in
+        Østdanmark, while an Østdanmark initiative serves both. National and online areas are not local and cover
+        nobody here; callers treat them apart.
+        """
+        person = self.municipality(person_municipality_code)
+        return person.code in area.municipalities or not area.regions.isdisjoint(person.region_codes)
 
     def proximity(self, person_municipality_code: int, area: Area, on: date) -> Proximity | None:
         """How close an area is to a person living in a municipality, or None if it does not serve them.

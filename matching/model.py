@@ -61,7 +61,8 @@ class Need:
 class PeerProfile:
     """An approved (or not) peer: whom, where, how and how many they can support.
 
-    `target_groups` are the groups the peer has lived experience of and supports; `area` is where
+    `target_groups` are the groups the peer has lived experience of and supports; `relative_of` the groups
+    whose situation they know as a relative (pårørende) and whose relatives they support; `area` is where
     they can meet people (online when they support by chat or phone from anywhere).
     """
 
@@ -79,6 +80,7 @@ class PeerProfile:
     active_matches: int
     min_age: int = 18
     max_age: int | None = None
+    relative_of: frozenset[TargetGroup] = frozenset()
 
     @property
     def has_room(self) -> bool:

@@ -19,7 +19,7 @@ from typing import TypeVar
 from matching.catalogue import Initiative
 from matching.geo import Area, Proximity
 from matching.model import Need, PeerProfile
-from matching.taxonomy import ContactMode, Gender, GenderPreference, Language, SupportForm, TargetGroup
+from matching.taxonomy import ContactMode, ForWhom, Gender, GenderPreference, Language, SupportForm, TargetGroup
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -30,6 +30,8 @@ __all__ = [
     "Reason",
     "Score",
     "Weights",
+    "initiative_fit",
+    "peer_fit",
     "score_initiative",
     "score_peer",
 ]
@@ -105,6 +107,9 @@ DEFAULT_WEIGHTS = Weights()
 REASON_KEYS: dict[str, tuple[str, ...]] = {
     "match.reason.experience": ("group",),  # a peer with lived experience of the group
     "match.reason.initiative_for": ("group",),  # an initiative for the group
+    "match.reason.relative.offer": ("group",),  # for relatives of people in the group
+    "match.reason.relative.for_loved_one": ("group",),  # to a relative: for the people in the group themselves
+    "match.reason.relative.experience": ("group",),  # a peer who has been a relative of someone in the group
     "match.reason.same_municipality": (),
     "match.reason.same_region": (),
     "match.reason.neighbour_region": (),
@@ -209,6 +214,10 @@ _GENDER_OF_PREFERENCE: dict[GenderPreference, Gender | None] = {
     GenderPreference.MAN: Gender.MAN,
 }
 _DANISH = frozenset({Language.DA})
+_RELATIVES = TargetGroup.RELATIVES
+# How a candidate fits the person's situation; lower ranks first (matching.engine orders by it before the score).
+FIT_DIRECT = 0  # for the person's own situation, or to a relative: for relatives of the loved one's situation
+FIT_FOR_LOVED_ONE = 1  # to a relative: for the people in the situation themselves
 _Code = TypeVar("_Code", TargetGroup, SupportForm, Language, ContactMode)
 _ADULT = 18
 
@@ -237,13 +246,18 @@ class NeedFacts:
         "online_only",
         "other_languages",
         "person_id",
+        "relative",
         "wanted_gender",
     )
 
     def __init__(self, need: Need) -> None:
         self.need = need
         self.person_id = need.person_id
-        self.groups = frozenset(need.target_groups)
+        groups = frozenset(need.target_groups)
+        # A relative's groups describe the loved one's situation. Requests saved before "relative" became a qualifier
+        # carry the old "relatives" group: read it as the relative's answer it was.
+        self.relative = need.for_whom == ForWhom.RELATIVE or _RELATIVES in groups
+        self.groups = groups - {_RELATIVES}
         self.group_count = len(self.groups)
         forms = frozenset(need.support_forms)
         self.forms = forms - {SupportForm.DONT_KNOW}
@@ -303,16 +317,47 @@ def _age_value(facts: NeedFacts, min_age: int | None, max_age: int | None) -> fl
     return 0.0 if min_age is not None and facts.band_high is not None and facts.band_high < min_age else 1.0
 
 
+def initiative_fit(facts: NeedFacts, initiative: Initiative) -> tuple[int, frozenset[TargetGroup]] | None:
+    """How an initiative fits the person's situation, and the groups it fits by; None when it does not.
+
+    A person for themself: the initiative's target groups. A relative: first an offer for relatives of the loved
+    one's situation (relatives_of); else an offer for people in that situation themselves, ranked below. An offer for
+    relatives never fits a person seeking for themself, and never a relative of another situation.
+    """
+    if facts.relative:
+        shared = facts.groups & initiative.relatives_of
+        if shared:
+            return FIT_DIRECT, shared
+        shared = facts.groups & initiative.target_groups
+        return (FIT_FOR_LOVED_ONE, shared) if shared else None
+    shared = facts.groups & initiative.target_groups
+    return (FIT_DIRECT, shared) if shared else None
+
+
+def peer_fit(facts: NeedFacts, peer: PeerProfile) -> tuple[int, frozenset[TargetGroup]] | None:
+    """initiative_fit for a peer: own lived experience (target_groups) or experience as a relative (relative_of)."""
+    if facts.relative:
+        shared = facts.groups & peer.relative_of
+        if shared:
+            return FIT_DIRECT, shared
+        shared = facts.groups & peer.target_groups
+        return (FIT_FOR_LOVED_ONE, shared) if shared else None
+    shared = facts.groups & peer.target_groups
+    return (FIT_DIRECT, shared) if shared else None
+
+
 def peer_values(facts: NeedFacts, peer: PeerProfile, proximity: Proximity | None) -> tuple[float, ...]:
     """The factor values of a peer in Factor order; shared by score_peer and the engine so totals agree exactly."""
     group_count = facts.group_count
+    fit = peer_fit(facts, peer)
+    shared_count = len(fit[1]) if fit else 0
     area = peer.area
     max_age = peer.max_age
     min_age = peer.min_age
     capacity = peer.capacity
     wanted_gender = facts.wanted_gender
     return (
-        len(facts.groups & peer.target_groups) / group_count if group_count else 0.0,
+        shared_count / group_count if group_count else 0.0,
         _proximity_value(facts, area, proximity),
         NEUTRAL if facts.forms_unknown else 0.0 if facts.forms.isdisjoint(peer.support_forms) else 1.0,
         0.0 if facts.languages.isdisjoint(peer.languages) else 1.0,
@@ -331,8 +376,9 @@ def initiative_values(facts: NeedFacts, initiative: Initiative, proximity: Proxi
     area = initiative.area
     max_age = initiative.max_age
     min_age = initiative.min_age
+    fit = initiative_fit(facts, initiative)
     return (
-        len(facts.groups & initiative.target_groups) / group_count if group_count else 0.0,
+        len(fit[1]) / group_count if fit and group_count else 0.0,
         _proximity_value(facts, area, proximity),
         NEUTRAL if facts.forms_unknown else 0.0 if facts.forms.isdisjoint(initiative.support_forms) else 1.0,
         NEUTRAL,
@@ -376,12 +422,12 @@ def _build(values: tuple[float, ...], weights: tuple[float, ...], reasons: tuple
 def peer_score(facts: NeedFacts, peer: PeerProfile, proximity: Proximity | None, weights: tuple[float, ...]) -> Score:
     """score_peer for a need already worked out; the engine calls this only for the peers it suggests."""
     values = peer_values(facts, peer, proximity)
-    shared_groups = facts.groups & peer.target_groups
-    experience = (
-        Reason("match.reason.experience", (("group", _first(shared_groups, TargetGroup).value),))
-        if shared_groups
-        else None
-    )
+    fit = peer_fit(facts, peer)
+    experience = None
+    if fit is not None:
+        as_relative = facts.relative and fit[0] == FIT_DIRECT
+        key = "match.reason.relative.experience" if as_relative else "match.reason.experience"
+        experience = Reason(key, (("group", _first(fit[1], TargetGroup).value),))
     shared_languages = facts.other_languages & peer.languages
     speaks = (
         Reason("match.reason.speaks", (("language", _first(shared_languages, Language).value),))
@@ -417,12 +463,16 @@ def initiative_score(
 ) -> Score:
     """score_initiative for a need already worked out; the engine calls this only for what it suggests."""
     values = initiative_values(facts, initiative, proximity)
-    shared_groups = facts.groups & initiative.target_groups
-    serves = (
-        Reason("match.reason.initiative_for", (("group", _first(shared_groups, TargetGroup).value),))
-        if shared_groups
-        else None
-    )
+    fit = initiative_fit(facts, initiative)
+    serves = None
+    if fit is not None:
+        if not facts.relative:
+            key = "match.reason.initiative_for"
+        elif fit[0] == FIT_DIRECT:
+            key = "match.reason.relative.offer"
+        else:
+            key = "match.reason.relative.for_loved_one"
+        serves = Reason(key, (("group", _first(fit[1], TargetGroup).value),))
     age = _age_reason(facts, initiative.min_age, initiative.max_age) if values[4] else None
     reasons = (
         serves,

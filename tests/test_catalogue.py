@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from matching.catalogue import (
     CatalogueError,
     Initiative,
     RowProblem,
+    Status,
     load_initiatives,
     parse_area,
     parse_initiatives,
@@ -59,6 +61,12 @@ def _row(**cells: str) -> str:
         "contact": "Spørg i din kommune.",
         "contact_en": "Ask your municipality.",
         "active": "yes",
+        "relatives_of": "",
+        "start_year": "2015",
+        "end_year": "",
+        "status": "running",
+        "last_checked": "2026-11-01",
+        "notes": "",
     }
     values.update(cells)
     return ",".join(values[column] for column in COLUMNS)
@@ -234,3 +242,109 @@ def test_serves_age_is_overlap(min_age: int | None, max_age: int | None, served:
     initiative = _initiative(min_age, max_age)
     assert {band for band in AgeBand if serves_age(initiative, band)} == served
     assert {band for band in AgeBand if initiative.serves_age(band)} == served
+
+
+# Period, status, last checked, relatives and notes
+
+
+def test_period_status_and_notes_are_read() -> None:
+    row = _row(start_year="2014", end_year="2018", status="ended", last_checked="2019-08-14", notes="Kilde: x")
+    initiative = parse_initiatives("\n".join([HEADER, row]))[0]
+    assert (initiative.start_year, initiative.end_year) == (2014, 2018)
+    assert initiative.status is Status.ENDED and initiative.ended
+    assert initiative.last_checked == date(2019, 8, 14)
+    assert initiative.notes == "Kilde: x"
+    assert "Kilde" not in initiative.description("da") + initiative.description("en") + initiative.contact("da")
+
+
+def test_an_unknown_status_may_never_have_been_checked() -> None:
+    initiative = parse_initiatives("\n".join([HEADER, _row(status="unknown", last_checked="")]))[0]
+    assert initiative.status is Status.UNKNOWN and initiative.last_checked is None
+
+
+def test_bad_periods_and_statuses_are_reported_with_their_lines_and_nothing_is_loaded() -> None:
+    text = "\n".join(
+        [
+            HEADER,  # line 1
+            _row(key="good"),  # line 2
+            _row(key="no-status", status=""),  # line 3
+            _row(key="odd-status", status="paused"),  # line 4
+            _row(key="backwards", start_year="2018", end_year="2014", status="ended", last_checked="2019-01-01"),  # 5
+            _row(key="bad-year", start_year="18"),  # line 6
+            _row(key="bad-date", last_checked="14.08.2019"),  # line 7
+            _row(key="running-over", end_year="2018", status="running", last_checked="2020-01-01"),  # line 8
+            _row(key="ended-no-end", status="ended", last_checked="2020-01-01"),  # line 9
+            _row(key="unchecked", status="running", last_checked=""),  # line 10
+            _row(key="ended-early", end_year="2020", status="ended", last_checked="2019-08-14"),  # line 11
+            _row(key="future-check", last_checked="2030-01-01"),  # line 12
+        ]
+    )
+    with pytest.raises(CatalogueError) as caught:
+        parse_initiatives(text, today=date(2026, 12, 1))
+    problems = caught.value.problems
+    assert {p.line for p in problems} == set(range(3, 13)), "the good row is not blamed"
+    assert any(p.line == 4 and "status must be running, ended or unknown" in p.reason for p in problems)
+    assert RowProblem(5, "start_year is after end_year") in problems
+    assert RowProblem(6, "start_year is not a year like 2018: '18'") in problems
+    assert any(p.line == 7 and "last_checked is not a date" in p.reason for p in problems)
+    assert any(p.line == 8 and "running" in p.reason and "2018" in p.reason for p in problems)
+    assert RowProblem(9, "status ended needs end_year (the last year it ran)") in problems
+    assert any(p.line == 10 and "needs last_checked" in p.reason for p in problems)
+    assert any(p.line == 11 and "had not come" in p.reason for p in problems)
+    assert any(p.line == 12 and "not a date that has been" in p.reason for p in problems)
+
+
+def test_relatives_qualify_a_situation_and_are_no_target_group_of_their_own() -> None:
+    both = parse_initiatives("\n".join([HEADER, _row(relatives_of="mental_health")]))[0]
+    assert both.target_groups == {TargetGroup.MENTAL_HEALTH} and both.relatives_of == {TargetGroup.MENTAL_HEALTH}
+    only = parse_initiatives("\n".join([HEADER, _row(target_groups="", relatives_of="rare_diagnosis")]))[0]
+    assert only.target_groups == frozenset() and only.relatives_of == {TargetGroup.RARE_DIAGNOSIS}
+    text = "\n".join(
+        [
+            HEADER,
+            _row(key="old-style", target_groups="mental_health;relatives"),  # line 2
+            _row(key="nobody", target_groups="", relatives_of=""),  # line 3
+            _row(key="typo", relatives_of="mental"),  # line 4
+        ]
+    )
+    with pytest.raises(CatalogueError) as caught:
+        parse_initiatives(text)
+    problems = caught.value.problems
+    assert any(p.line == 2 and "not a target group of its own" in p.reason for p in problems)
+    assert any(p.line == 3 and "missing target groups" in p.reason for p in problems)
+    assert RowProblem(4, "unknown relatives_of group 'mental'") in problems
+
+
+# The shipped file is true to the seeds
+
+
+def test_shipped_periods_and_statuses_follow_the_seeds(shipped: list[Initiative]) -> None:
+    by_key = {initiative.key: initiative for initiative in shipped}
+    trials = ("peer-stoette-region-hovedstaden", "ligestillet-stoette", "peers-som-brobyggere")
+    for key in trials:
+        assert by_key[key].status is Status.ENDED and by_key[key].end_year == 2018, key
+    assert (by_key["peer-stoette-region-hovedstaden"].start_year, by_key["ligestillet-stoette"].start_year) == (
+        2015,
+        2014,
+    )
+    assert by_key["overgangs-og-peerstoette-groenlaendere"].status is Status.ENDED
+    assert by_key["overgangs-og-peerstoette-groenlaendere"].end_year == 2020
+    assert by_key["bro-til-hverdagslivet"].status is Status.UNKNOWN
+    assert by_key["ligestillet-stoette"].relatives_of == {TargetGroup.MENTAL_HEALTH}
+    assert by_key["sjaeldne-navigatorer"].relatives_of == {TargetGroup.RARE_DIAGNOSIS}
+    for initiative in shipped:
+        assert TargetGroup.RELATIVES not in initiative.target_groups | initiative.relatives_of
+        assert initiative.last_checked is not None or initiative.status is Status.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["kilden", "kataloget", "the source", "the catalogue", "bevilget", "funded", "afsluttet", "ended in"],
+)
+def test_shipped_texts_carry_no_editorial_notes_or_periods(shipped: list[Initiative], phrase: str) -> None:
+    """Notes about sources belong in the notes column; periods are shown from the period columns."""
+    for initiative in shipped:
+        for language in ("da", "en"):
+            shown = " ".join([initiative.name, initiative.description(language), initiative.contact(language)])
+            assert phrase not in shown.lower(), (initiative.key, language)
+    assert all(len(initiative.notes) > 20 for initiative in shipped), "every row says where its facts come from"

@@ -14,8 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.catalogue import Audience, Initiative, serves_age
-from matching.engine import Limits, Ranking, initiative_exclusion, peer_exclusion, person_proximity, rank
+from matching.catalogue import Audience, Initiative, Status, serves_age
+from matching.engine import (
+    Limits,
+    Ranking,
+    initiative_exclusion,
+    initiative_tier,
+    peer_exclusion,
+    peer_tier,
+    person_proximity,
+    rank,
+)
 from matching.geo import Area, default_geography
 from matching.model import Need, PeerKind, PeerProfile, PeerStatus
 from matching.scoring import DEFAULT_WEIGHTS, score_initiative, score_peer
@@ -120,6 +129,7 @@ peer_profiles = st.builds(
     active_matches=st.integers(0, 6),
     min_age=st.sampled_from([0, 18, 18, 25, 40]),
     max_age=st.sampled_from([None, None, 24, 39, 64]),
+    relative_of=mostly(st.just(frozenset()), group_sets(1)),
 )
 
 initiatives_strategy = st.builds(
@@ -138,6 +148,8 @@ initiatives_strategy = st.builds(
     contact_da=st.just("Kontakt."),
     contact_en=st.just(""),
     active=mostly(st.just(True), st.just(False)),
+    relatives_of=mostly(st.just(frozenset()), group_sets(1)),
+    status=st.sampled_from(list(Status)),
 )
 
 peer_lists = st.lists(peer_profiles, min_size=2, max_size=12, unique_by=lambda peer: peer.peer_id)
@@ -158,7 +170,10 @@ def _eligible_initiatives(need: Need, initiatives: list[Initiative], on: date) -
     return [
         initiative
         for initiative in initiatives
-        if initiative_exclusion(need, initiative, person_proximity(need, initiative.area, geography=GEO, on=on)) is None
+        if initiative_exclusion(
+            need, initiative, person_proximity(need, initiative.area, geography=GEO, on=on), geography=GEO
+        )
+        is None
     ]
 
 
@@ -178,13 +193,22 @@ def test_no_suggestion_breaks_a_hard_constraint(
         assert peer.user_id != need.person_id
         assert peer.peer_id not in need.excluded_peers
         assert need.languages & peer.languages
-        assert need.target_groups & peer.target_groups
+        assert peer_tier(need, peer) is not None
+        relative = need.for_whom is ForWhom.RELATIVE or TargetGroup.RELATIVES in need.target_groups
+        assert (need.target_groups - {TargetGroup.RELATIVES}) & (
+            peer.target_groups | (peer.relative_of if relative else frozenset())
+        )
         assert not need.age_band.is_minor
     for suggestion in ranking.initiatives:
         initiative = by_key[suggestion.candidate_id]  # type: ignore[index]
         proximity = person_proximity(need, initiative.area, geography=GEO, on=on)
-        assert initiative_exclusion(need, initiative, proximity) is None
+        assert initiative_exclusion(need, initiative, proximity, geography=GEO) is None
         assert initiative.offered_to_seekers
+        if not (initiative.area.national or initiative.area.online):
+            assert need.municipality_code is not None and GEO.covers(need.municipality_code, initiative.area)
+        relative = need.for_whom is ForWhom.RELATIVE or TargetGroup.RELATIVES in need.target_groups
+        groups = need.target_groups - {TargetGroup.RELATIVES}
+        assert groups & (initiative.target_groups | (initiative.relatives_of if relative else frozenset()))
         assert serves_age(initiative, need.age_band)
         if need.age_band.is_minor:
             assert TargetGroup.CHILDREN_YOUTH in initiative.target_groups
@@ -248,29 +272,41 @@ def test_limits_reasons_scores_order_and_that_the_best_are_chosen(
         assert suggestion.score == score_peer(need, peer, weights=DEFAULT_WEIGHTS, proximity=proximity)
         assert sum(f.contribution for f in suggestion.score.factors) == pytest.approx(suggestion.score.total)
 
-    # Best first; equal totals put fewer active matches first.
-    keys = [(-s.score.total, by_id[s.candidate_id].active_matches) for s in ranking.peers]  # type: ignore[index]
+    # Best tier first, then best total; equal totals put fewer active matches first.
+    by_key = {initiative.key: initiative for initiative in initiatives}
+    for suggestion in ranking.peers:
+        assert suggestion.tier == peer_tier(need, by_id[suggestion.candidate_id])  # type: ignore[index]
+    for suggestion in ranking.initiatives:
+        assert suggestion.tier == initiative_tier(need, by_key[suggestion.candidate_id], geography=GEO)  # type: ignore[index]
+    keys = [
+        (s.tier, round(-s.score.total, 9), by_id[s.candidate_id].active_matches)  # type: ignore[index]
+        for s in ranking.peers
+    ]
     assert keys == sorted(keys)
-    totals = [s.score.total for s in ranking.initiatives]
-    assert totals == sorted(totals, reverse=True)
+    order = [(s.tier, round(-s.score.total, 9)) for s in ranking.initiatives]
+    assert order == sorted(order)
 
-    # Nothing left out scores better than what was suggested.
+    # Nothing left out ranks better than what was suggested.
     if ranking.peers:
         suggested = {s.candidate_id for s in ranking.peers}
-        lowest = ranking.peers[-1].score.total
+        last = ranking.peers[-1]
         for peer in eligible_peers:
             if peer.peer_id not in suggested:
                 proximity = person_proximity(need, peer.area, geography=GEO, on=on)
                 score = score_peer(need, peer, weights=DEFAULT_WEIGHTS, proximity=proximity)
-                assert score.total <= lowest + 1e-9
+                tier = peer_tier(need, peer)
+                assert tier is not None and tier >= last.tier
+                assert tier > last.tier or score.total <= last.score.total + 1e-9
     if ranking.initiatives:
         suggested = {s.candidate_id for s in ranking.initiatives}
-        lowest = ranking.initiatives[-1].score.total
+        last = ranking.initiatives[-1]
         for initiative in eligible_initiatives:
             if initiative.key not in suggested:
                 proximity = person_proximity(need, initiative.area, geography=GEO, on=on)
                 score = score_initiative(need, initiative, weights=DEFAULT_WEIGHTS, proximity=proximity)
-                assert score.total <= lowest + 1e-9
+                tier = initiative_tier(need, initiative, geography=GEO)
+                assert tier is not None and tier >= last.tier
+                assert tier > last.tier or score.total <= last.score.total + 1e-9
 
 
 @EXAMPLES

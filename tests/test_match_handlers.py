@@ -65,7 +65,10 @@ async def test_choosing_an_initiative_shows_how_to_get_in_touch_and_records_it(h
     data = next(data for label, data in buttons(harness) if "Peers som brobyggere" in label)
     await harness.press(USER, data)
     shown = harness.api.last_text(USER)
-    assert shown.startswith("Peers som brobyggere") and "Sådan kommer du i kontakt" in shown
+    # An ended trial is shown as what it is, with where to ask today.
+    assert shown.startswith("Peers som brobyggere\n\nProjektet kørte 2014–2018. Det er ikke et tilbud")
+    assert "Hvor du kan spørge om peer-støtte i dag: Spørg i Region Sjælland" in shown
+    assert "Sådan kommer du i kontakt" not in shown
     suggestion = await harness.services.store.suggestions.get(int(data.removeprefix("m:")), USER)
     assert suggestion is not None and suggestion.chosen
     await harness.say(USER, "/forslag")
@@ -157,3 +160,16 @@ def test_every_reason_renders_in_both_languages(harness: BotHarness) -> None:
             for language in ("da", "en"):
                 text = reason_text(harness.services, StoredReason(key, values), language)
                 assert text and "{" not in text and "_" not in text, (key, values, text)
+
+
+async def test_suggestions_say_what_the_catalogue_knows_about_whether_they_run(harness: BotHarness) -> None:
+    text = await confirm_intake(harness)
+    ended = text.index("Peers som brobyggere")
+    assert "Projektet kørte 2014–2018." in text[ended:], "an ended trial is named with its years"
+    assert "Var i gang, da vi sidst tjekkede (14.08.2019)." in text, "a running one only as of its last check"
+    for editorial in ("kilden", "kataloget", "bevilget", "Kilde"):
+        assert editorial not in text
+    data = next(data for label, data in buttons(harness) if "WRAP" in label)
+    await harness.press(USER, data)
+    shown = harness.api.last_text(USER)
+    assert "Var i gang, da vi sidst tjekkede (14.08.2019)." in shown and "Sådan kommer du i kontakt" in shown

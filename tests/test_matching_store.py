@@ -8,6 +8,9 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import aiosqlite
+
+from bot.db import MIGRATIONS_DIR, migrate
 from bot.store import Store
 from bot.store.peers import places_for, places_reached
 from matching.catalogue import load_initiatives
@@ -137,3 +140,67 @@ def test_import_command_twice_and_a_broken_file(tmp_path: Path) -> None:
     assert "nothing imported" in result.stderr
     check = run_import(tmp_path, shipped)
     assert "14 unchanged" in check.stdout, "the broken file changed nothing"
+
+
+async def test_a_peer_who_was_a_relative_is_found_for_relatives_of_that_situation_only(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    try:
+        on = date(2026, 11, 23)
+        mother = await store.peers.save(
+            peer(20, target_groups=frozenset(), relative_of=frozenset({TargetGroup.MENTAL_HEALTH})), "Mother"
+        )
+        own = await store.peers.save(peer(21), "Own experience")
+        await store.peers.save(
+            peer(22, target_groups=frozenset(), relative_of=frozenset({TargetGroup.RARE_DIAGNOSIS})), "Rare parent"
+        )
+        as_relative = need(for_whom=ForWhom.RELATIVE)
+        assert {p.peer_id for p in await store.peers.candidates(as_relative, on)} == {mother, own}
+        assert {p.peer_id for p in await store.peers.candidates(need(), on)} == {own}
+        saved = await store.peers.get(mother)
+        assert saved is not None and saved.relative_of == {TargetGroup.MENTAL_HEALTH} and not saved.target_groups
+    finally:
+        await store.close()
+
+
+async def test_period_status_and_notes_survive_the_database(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    try:
+        initiatives = load_initiatives()
+        await store.initiatives.import_all(initiatives)
+        assert await store.initiatives.all() == sorted(initiatives, key=lambda initiative: initiative.key)
+    finally:
+        await store.close()
+
+
+async def test_the_migration_reads_the_old_relatives_group_as_a_qualifier(tmp_path: Path) -> None:
+    """Rows written before 0004: an initiative or peer with 'relatives' served relatives of its other groups."""
+    old = tmp_path / "old-migrations"
+    old.mkdir()
+    for script in sorted(MIGRATIONS_DIR.glob("*.sql"))[:3]:
+        (old / script.name).write_text(script.read_text("utf-8"), "utf-8")
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path) as db:
+        await migrate(db, old)
+        await db.execute(
+            "INSERT INTO initiatives (key, name, organiser, description_da, description_en, target_groups,"
+            " support_forms, area, audience, contact_da, contact_en, active, imported_at) VALUES ('x', 'X', 'O', 'D',"
+            " '', '[\"mental_health\", \"relatives\"]', '[\"one_to_one\"]', '{}', 'seekers', 'C', '', 1, 'now')"
+        )
+        await db.execute(
+            "INSERT INTO peers (user_id, display_name, status, kind, gender, target_groups, support_forms, languages,"
+            " contact_modes, area, capacity, created_at, updated_at) VALUES (5, 'P', 'approved', 'volunteer', 'woman',"
+            " '[\"relatives\", \"substance_use\"]', '[]', '[\"da\"]', '[]', '{}', 2, 'now', 'now')"
+        )
+        for group in ("relatives", "substance_use"):
+            await db.execute(
+                "INSERT INTO peer_reach VALUES (?, 'm:101', 'da', 0, (SELECT id FROM peers WHERE user_id = 5))",
+                (group,),
+            )
+        await db.commit()
+        await migrate(db)
+        async with db.execute("SELECT target_groups, relatives_of, status, notes FROM initiatives") as cursor:
+            assert await cursor.fetchall() == [('["mental_health"]', '["mental_health"]', "unknown", "")]
+        async with db.execute("SELECT target_groups, relative_of FROM peers") as cursor:
+            assert await cursor.fetchall() == [('["substance_use"]', '["substance_use"]')]
+        async with db.execute("SELECT target_group FROM peer_reach ORDER BY target_group") as cursor:
+            assert [row[0] for row in await cursor.fetchall()] == ["relative:substance_use", "substance_use"]

@@ -558,4 +558,22 @@ def test_every_reason_key_can_be_produced() -> None:
                 score_initiative(need, make_initiative(area=area), weights=DEFAULT_WEIGHTS, proximity=proximity),
             ):
                 produced |= {item.reason.key for item in score.factors if item.reason is not None}
+    # A relative: an offer for relatives of the situation, one for people in it themselves, a peer who was a relative.
+    relative = dataclasses.replace(need, for_whom=ForWhom.RELATIVE)
+    for score in (
+        score_initiative(
+            relative,
+            make_initiative(relatives_of=frozenset({TargetGroup.MENTAL_HEALTH})),
+            weights=DEFAULT_WEIGHTS,
+            proximity=Proximity.NATIONAL_OR_ONLINE,
+        ),
+        score_initiative(relative, make_initiative(), weights=DEFAULT_WEIGHTS, proximity=Proximity.SAME_REGION),
+        score_peer(
+            relative,
+            dataclasses.replace(peer, relative_of=frozenset({TargetGroup.MENTAL_HEALTH})),
+            weights=DEFAULT_WEIGHTS,
+            proximity=Proximity.SAME_REGION,
+        ),
+    ):
+        produced |= {item.reason.key for item in score.factors if item.reason is not None}
     assert produced == set(REASON_KEYS)

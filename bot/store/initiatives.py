@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 
 from bot.clock import db_now
 from bot.store.codec import area_from_json, area_to_json, codes_from_json, codes_to_json
 from bot.store.database import Database
-from matching.catalogue import Audience, Initiative
+from matching.catalogue import Audience, Initiative, Status
 from matching.taxonomy import SupportForm, TargetGroup
 
 
@@ -88,6 +89,12 @@ def _columns(initiative: Initiative) -> dict[str, object]:
         "contact_da": initiative.contact_da,
         "contact_en": initiative.contact_en,
         "active": int(initiative.active),
+        "relatives_of": codes_to_json(initiative.relatives_of),
+        "start_year": initiative.start_year,
+        "end_year": initiative.end_year,
+        "status": initiative.status.value,
+        "last_checked": initiative.last_checked.isoformat() if initiative.last_checked else None,
+        "notes": initiative.notes,
     }
 
 
@@ -107,4 +114,10 @@ def _initiative(row: sqlite3.Row) -> Initiative:
         contact_da=row["contact_da"],
         contact_en=row["contact_en"],
         active=bool(row["active"]),
+        relatives_of=codes_from_json(TargetGroup, row["relatives_of"]),
+        start_year=row["start_year"],
+        end_year=row["end_year"],
+        status=Status(row["status"]),
+        last_checked=date.fromisoformat(row["last_checked"]) if row["last_checked"] else None,
+        notes=row["notes"],
     )

@@ -11,7 +11,7 @@ from bot.store.codec import area_from_json, area_to_json, codes_from_json, codes
 from bot.store.database import Database
 from matching.geo import Area, Geography
 from matching.model import Need, PeerKind, PeerProfile, PeerStatus
-from matching.taxonomy import ContactMode, Gender, Language, SupportForm, TargetGroup
+from matching.taxonomy import ContactMode, ForWhom, Gender, Language, SupportForm, TargetGroup
 
 # How many of the least-loaded peers one (target group, place, language) slot contributes to a
 # request's candidates. Matching scores the union; a small number keeps a request fast at 100,000 peers.
@@ -19,8 +19,22 @@ PER_SLOT = 12
 
 _PEER_COLUMNS = (
     "user_id, display_name, status, kind, gender, target_groups, support_forms, languages, contact_modes, area,"
-    " min_age, max_age, capacity, active_matches"
+    " min_age, max_age, capacity, active_matches, relative_of"
 )
+_MARKS = ", ".join("?" * 17)  # the columns above, created_at and updated_at
+RELATIVE_PREFIX = "relative:"  # peer_reach.target_group of a peer's experience as a relative of that situation
+
+
+def reach_groups(peer: PeerProfile) -> set[str]:
+    """The index's target_group values of a peer: own experience as the code, a relative's as 'relative:<code>'."""
+    return {group.value for group in peer.target_groups} | {RELATIVE_PREFIX + group.value for group in peer.relative_of}
+
+
+def wanted_groups(need: Need) -> list[str]:
+    """The index's target_group values that may fit a person: a relative also looks for peers who were relatives."""
+    groups = sorted(group.value for group in need.target_groups if group is not TargetGroup.RELATIVES)
+    relative = need.for_whom is ForWhom.RELATIVE or TargetGroup.RELATIVES in need.target_groups
+    return [*(RELATIVE_PREFIX + group for group in groups), *groups] if relative else groups
 
 
 def places_reached(area: Area, geography: Geography) -> set[str]:
@@ -74,7 +88,7 @@ class PeerRepository:
 
         def run(connection: sqlite3.Connection) -> None:
             connection.executemany(
-                f"INSERT INTO peers ({_PEER_COLUMNS}, created_at, updated_at) VALUES ({', '.join('?' * 16)})",
+                f"INSERT INTO peers ({_PEER_COLUMNS}, created_at, updated_at) VALUES ({_MARKS})",
                 [(*_values(peer, name), now, now) for peer, name in peers],
             )
             ids = {row["user_id"]: row["id"] for row in connection.execute("SELECT id, user_id FROM peers")}
@@ -86,7 +100,7 @@ class PeerRepository:
         now = db_now()
         updates = ", ".join(f"{name.strip()} = excluded.{name.strip()}" for name in _PEER_COLUMNS.split(",")[1:])
         row = connection.execute(
-            f"INSERT INTO peers ({_PEER_COLUMNS}, created_at, updated_at) VALUES ({', '.join('?' * 16)})"
+            f"INSERT INTO peers ({_PEER_COLUMNS}, created_at, updated_at) VALUES ({_MARKS})"
             f" ON CONFLICT (user_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at RETURNING id",
             (*_values(peer, display_name), now, now),
         ).fetchone()
@@ -103,8 +117,8 @@ class PeerRepository:
             load = peer.active_matches / peer.capacity
             for place in places_reached(peer.area, self._geography):
                 rows.extend(
-                    (group.value, place, language.value, load, peer_id)
-                    for group in peer.target_groups
+                    (group, place, language.value, load, peer_id)
+                    for group in reach_groups(peer)
                     for language in peer.languages
                 )
         connection.executemany("DELETE FROM peer_reach WHERE peer_id = ?", ids)
@@ -147,8 +161,8 @@ class PeerRepository:
         """Approved peers with room who share a target group, a language and a place with the person:
         the least loaded of each slot, in one query. Matching applies every rule again and ranks."""
         slots = [
-            (group.value, place, language.value)
-            for group in sorted(need.target_groups)
+            (group, place, language.value)
+            for group in wanted_groups(need)
             for place in places_for(need, self._geography, on)
             for language in sorted(need.languages)
         ]
@@ -194,6 +208,7 @@ def _values(peer: PeerProfile, display_name: str) -> tuple[object, ...]:
         peer.max_age,
         peer.capacity,
         peer.active_matches,
+        codes_to_json(peer.relative_of),
     )
 
 
@@ -213,4 +228,5 @@ def _profile(row: sqlite3.Row) -> PeerProfile:
         active_matches=row["active_matches"],
         min_age=row["min_age"],
         max_age=row["max_age"],
+        relative_of=codes_from_json(TargetGroup, row["relative_of"]),
     )
