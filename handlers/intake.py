@@ -215,8 +215,9 @@ async def _on_action(
     elif action == "done":
         await _save_and_ask(message, context, svc, user_id, intake.finish_multi(draft), language)
     elif action == "pick" and draft.step is Step.MUNICIPALITY:
-        code = int(value) if value.isdigit() else -1
-        known = {m.code for m in svc.geography.all_municipalities()}
+        # Compared as written on the button: "0259" or "²" is no municipality code, whatever int() makes of it.
+        codes = {str(m.code): m.code for m in svc.geography.all_municipalities()}
+        code, known = codes.get(value, -1), set(codes.values())
         await _save_and_ask(message, context, svc, user_id, intake.set_municipality(draft, code, known), language)
     elif action == "pick":
         await _save_and_ask(message, context, svc, user_id, intake.choose(draft, value), language)
