@@ -51,9 +51,11 @@ class Press:
     @property
     def message(self) -> Message:
         """The message the button is on; one too old for Telegram to show cannot be edited, so it is stale."""
-        if not isinstance(self.query.message, Message):
+        message = self.query.message
+        # PTB reads an inaccessible message (date 0) of a callback query as a Message: is_accessible tells.
+        if not isinstance(message, Message) or not message.is_accessible:
             raise StaleButton()
-        return self.query.message
+        return message
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner, optionally with a note; a second call does nothing."""
