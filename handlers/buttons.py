@@ -5,6 +5,11 @@ Whatever cannot be acted on ends here with a friendly answer and nothing else: d
 produce (forged, malformed, from an older format), a button a handler finds stale (it raises StaleButton before
 changing anything), a message too old for Telegram to show. A press without a message (an inline button from
 another chat) is answered and ignored: there is no conversation to act in.
+
+A button that destroys something (erases, withdraws consent, wipes answers, ends a match) must be able to tell
+that it is still the question the person sees: it carries what it was shown for (ConsentButton.shown_for), or its
+handler checks the state it was offered in or the message's age (privacy.DELETE_CONFIRMATION_MAX_AGE), and asks
+again or raises StaleButton otherwise.
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ def dispatcher(handlers: Mapping[type, ButtonHandler]) -> Callable[[Update, Makk
             logger.info("button_stale user_id=%d kind=%s", query.from_user.id, type(pressed).__name__)
             await refuse(press, context, stale.key)
             return
-        except BaseException:
+        except Exception:
             if not press.answered:  # the error handler tells the person; the spinner stops here
                 press.answered = True
                 await _answer_quietly(query)

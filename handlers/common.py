@@ -42,10 +42,11 @@ async def language_command(update: Update, context: MakkerContext) -> None:
 
 
 async def language_chosen(press: Press, context: MakkerContext, button: LanguageButton) -> None:
+    message = press.message
     await context.services.choose_language(press.user.id, button.language)
     logger.info("language_chosen user_id=%d language=%s", press.user.id, button.language)
     await press.answer()
-    await press.query.edit_message_text(context.services.catalogue.text(button.language, "language.changed"))
+    await message.edit_text(context.services.catalogue.text(button.language, "language.changed"))
 
 
 async def unknown_command(update: Update, context: MakkerContext) -> None:

@@ -136,7 +136,9 @@ async def resume_answer(press: Press, context: MakkerContext, pressed: ResumeBut
         await press.answer()
         await _ask(message, context, svc, draft, language, edit=True)
     elif choice in {"restart", "new"}:
-        if await svc.store.intake.consent_id(user.id) is None:
+        draft, consent_id = await asyncio.gather(svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id))
+        # "New" was offered when no intake was under way: with one under way now, it would wipe its answers.
+        if consent_id is None or (choice == "new" and draft is not None):
             raise StaleButton()
         await press.answer()
         await _begin(press.update, context, svc, language, message=message)

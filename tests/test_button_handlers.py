@@ -157,3 +157,13 @@ async def test_a_failing_handler_still_stops_the_spinner_once(harness: BotHarnes
     harness.api.fail_next["sendMessage"] = (400, "Bad Request: chat not found", {})
     pressed = await press(harness, "i:age:pick:25_39")
     assert len(answers(harness, pressed)) == 1
+
+
+async def test_a_stale_new_request_does_not_wipe_an_intake_under_way(harness: BotHarness) -> None:
+    await confirmed(harness)
+    await harness.say(USER, "/start")  # offers a new request or keeping the one there is
+    await harness.press(USER, "r:new")
+    await harness.press(USER, "i:whom:pick:self")
+    pressed = await press(harness, "r:new")  # the same offer, pressed again on the old message
+    assert answers(harness, pressed)[0]["show_alert"] is True
+    assert await current_step(harness, USER) is Step.TARGET_GROUPS
