@@ -112,7 +112,7 @@ async def consent_answer(press: Press, context: MakkerContext, pressed: ConsentB
     # "No" erases everything. Only the question as it stands now may do that without asking again: shown for the
     # consent on record, with no saved request and no answers beyond the first question at stake.
     current = consent_id if consent_id is not None else NO_CONSENT
-    nothing_at_stake = request is None and (draft is None or draft.step is intake.ORDER[0])
+    nothing_at_stake = request is None and (draft is None or (draft.step is intake.ORDER[0] and not draft.editing))
     if pressed.shown_for != current or not nothing_at_stake:
         await ask_again_before_erasing(press, context, language)
         return
