@@ -205,3 +205,13 @@ def test_every_intake_keyboard_is_made_of_registered_buttons() -> None:
             for key in row:
                 assert isinstance(key.callback_data, str)
                 assert isinstance(parse(key.callback_data), IntakeButton), key.callback_data
+
+
+def test_the_application_refuses_a_kind_without_a_handler() -> None:
+    from bot.app import BUTTON_HANDLERS
+    from handlers.buttons import dispatcher
+
+    dispatcher(BUTTON_HANDLERS)  # every kind Makker sends has its handler
+    missing = {kind: handler for kind, handler in BUTTON_HANDLERS.items() if kind is not SuggestionButton}
+    with pytest.raises(ValueError, match="SuggestionButton"):
+        dispatcher(missing)
