@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from telegram import Update
 
 from bot.clock import utc_now
 from bot.context import MakkerContext
+from bot.db import MIGRATIONS_DIR, connect, migrate
 from bot.intake import Step
 from bot.router import Conversation, Kind
 from bot.store.owners import Claim, OwnerRepository
@@ -176,3 +179,25 @@ async def test_stale_drafts_forgotten_by_housekeeping_let_go_of_the_person(harne
     await consent(harness, SEEKER)
     assert await harness.services.store.intake.forget_stale_drafts(utc_now() + timedelta(seconds=1)) == 1
     assert await harness.services.router.owner(SEEKER) is None
+
+
+async def test_an_intake_under_way_before_the_upgrade_owns_the_persons_text(tmp_path: Path) -> None:
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    router_migration = next(MIGRATIONS_DIR.glob("*_router.sql"))
+    for migration in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if migration != router_migration:
+            shutil.copy(migration, earlier / migration.name)
+    connection = await connect(tmp_path / "makker.sqlite3")
+    try:
+        await migrate(connection, earlier)
+        await connection.execute(
+            "INSERT INTO intake_drafts (user_id, step, answers, started_at, updated_at) VALUES (?, 'age', '{}', ?, ?)",
+            (SEEKER, "2026-11-30T10:00:00Z", "2026-11-30T10:00:00Z"),
+        )
+        await connection.commit()
+        assert [m.name for m in await migrate(connection)] == [router_migration.stem.split("_", 1)[1]]
+        async with connection.execute("SELECT user_id, kind, ref FROM conversation_owners") as cursor:
+            assert [tuple(row) for row in await cursor.fetchall()] == [(SEEKER, "intake", None)]
+    finally:
+        await connection.close()
