@@ -237,9 +237,11 @@ class ConsentButton:
 @button("r")
 @dataclass(frozen=True)
 class ResumeButton:
-    """/start with a draft (continue, restart) or an open request (new, keep)."""
+    """/start with a draft (continue, restart) or an open request (new, keep). "Restart" wipes the draft's answers,
+    so it carries the step the draft was at when offered; without it (an older message) it is refused."""
 
     choice: Annotated[str, Choice(("continue", "restart", "new", "keep"))]
+    step: Annotated[str | None, Choice(step.value for step in Step)] = None
 
 
 INTAKE_ACTIONS = (

@@ -54,7 +54,7 @@ async def start(update: Update, context: MakkerContext) -> None:
         keyboard = _choices(
             [
                 (t(language, "start.resume_continue"), pack(ResumeButton("continue"))),
-                (t(language, "start.resume_restart"), pack(ResumeButton("restart"))),
+                (t(language, "start.resume_restart"), pack(ResumeButton("restart", draft.step.value))),
             ]
         )
         await makker_bot(context).send_text(chat_id, t(language, "start.resume", name=user.first_name), keyboard)
@@ -137,8 +137,10 @@ async def resume_answer(press: Press, context: MakkerContext, pressed: ResumeBut
         await _ask(message, context, svc, draft, language, edit=True)
     elif choice in {"restart", "new"}:
         draft, consent_id = await asyncio.gather(svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id))
-        # "New" was offered when no intake was under way: with one under way now, it would wipe its answers.
-        if consent_id is None or (choice == "new" and draft is not None):
+        # "New" was offered when no intake was under way, "restart" for the draft at the step it names: offered for
+        # anything else, either would wipe answers the person did not see they were giving up.
+        offered_for = None if choice == "new" else pressed.step
+        if consent_id is None or (draft.step.value if draft else None) != offered_for:
             raise StaleButton()
         await press.answer()
         await _begin(press.update, context, svc, language, message=message)

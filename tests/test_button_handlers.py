@@ -167,3 +167,16 @@ async def test_a_stale_new_request_does_not_wipe_an_intake_under_way(harness: Bo
     pressed = await press(harness, "r:new")  # the same offer, pressed again on the old message
     assert answers(harness, pressed)[0]["show_alert"] is True
     assert await current_step(harness, USER) is Step.TARGET_GROUPS
+
+
+async def test_a_stale_restart_does_not_wipe_answers_given_since(harness: BotHarness) -> None:
+    await walk_to(harness, Step.AGE, user=USER)
+    await harness.say(USER, "/start")
+    assert any(b["callback_data"] == "r:restart:age" for row in harness.api.last_keyboard(USER) for b in row), (
+        "restart names the step it was offered at"
+    )
+    await harness.press(USER, "i:age:pick:25_39")  # the person goes on instead
+    for stale in ("r:restart:age", "r:restart"):
+        pressed = await press(harness, stale)
+        assert answers(harness, pressed)[0]["show_alert"] is True
+        assert await current_step(harness, USER) is Step.MUNICIPALITY

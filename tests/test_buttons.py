@@ -42,6 +42,7 @@ EXAMPLES: list[object] = [
     ConsentButton("no", MAX_ID),
     ResumeButton("continue"),
     ResumeButton("keep"),
+    ResumeButton("restart", "age"),
     IntakeButton("grp", "tog", "mental_health"),
     IntakeButton("sum", "confirm"),
     IntakeButton("mun", "pick", "259"),

@@ -140,7 +140,7 @@ async def test_start_during_an_intake_offers_to_continue_or_start_over(harness: 
     await harness.press(USER, "r:continue")
     assert last_shown(harness).startswith(QUESTION_START[Step.AGE])
     await harness.say(USER, "/start")
-    await harness.press(USER, "r:restart")
+    await harness.press(USER, "r:restart:age")
     draft = await harness.services.store.intake.draft(USER)
     assert draft is not None and draft.step is Step.FOR_WHOM and draft.answers.target_groups == ()
 
