@@ -20,6 +20,7 @@ Handlers get the typed button (see handlers/buttons.py); nobody splits callback 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing
 from collections.abc import Callable, Iterable
@@ -156,6 +157,8 @@ def button(prefix: str) -> Callable[[type[B]], type[B]]:
         kind = ButtonKind(prefix, cls, tuple(fields))
         _KINDS[prefix] = kind
         _BY_CLASS[cls] = kind
+        pack.cache_clear()
+        parse.cache_clear()
         return cls
 
     return register
@@ -166,6 +169,9 @@ def kinds() -> list[ButtonKind]:
     return list(_KINDS.values())
 
 
+# Buttons are immutable and the same data comes again and again (every person's intake has the same buttons), so
+# both directions are remembered; bounded, so forged data cannot grow memory.
+@functools.lru_cache(maxsize=8192)
 def pack(value: object) -> str:
     """The callback data of a button; raises ValueError for a value out of its field's range or over 64 bytes."""
     kind = _BY_CLASS.get(type(value))
@@ -183,6 +189,7 @@ def pack(value: object) -> str:
     return data
 
 
+@functools.lru_cache(maxsize=8192)
 def parse(data: str | None) -> object | None:
     """The button that packed to exactly this data, or None: forged, stale after a change of format, malformed."""
     if not data or len(data) > MAX_CALLBACK_BYTES:

@@ -68,7 +68,7 @@ class Press:
             logger.warning("button_answered_twice user_id=%d", self.user.id)
             return
         self.answered = True
-        await self.query.answer(text, show_alert=alert)
+        await self.query.answer(text, show_alert=True if alert else None)  # unsent when False, as Telegram's default
 
 
 ButtonHandler = Callable[[Press, MakkerContext, Any], Awaitable[None]]

@@ -96,19 +96,19 @@ async def consent_answer(press: Press, context: MakkerContext, pressed: ConsentB
     svc, user = context.services, press.user
     language = await svc.language_for(user)
     message = press.message
-    draft, consent_id, request = await asyncio.gather(
-        svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id), svc.store.intake.open_request(user.id)
-    )
     if pressed.answer == "yes":
+        draft = await svc.store.intake.draft(user.id)
         if draft is None:
-            if consent_id is not None:  # consented, and no intake under way: an old consent question
-                raise StaleButton()
             draft = intake.first_draft(language)
-            await svc.store.intake.give_consent(user.id, CONSENT_VERSION, draft)
+            if not await svc.store.intake.give_consent(user.id, CONSENT_VERSION, draft):
+                raise StaleButton()  # consented before, and no intake under way: an old consent question
             logger.info("consent_given user_id=%d version=%s", user.id, CONSENT_VERSION)
         await press.answer()
         await _ask(message, context, svc, draft, language, edit=True)
         return
+    draft, consent_id, request = await asyncio.gather(
+        svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id), svc.store.intake.open_request(user.id)
+    )
     # "No" erases everything. Only the question as it stands now may do that without asking again: shown for the
     # consent on record, with no saved request and no answers beyond the first question at stake.
     current = consent_id if consent_id is not None else NO_CONSENT

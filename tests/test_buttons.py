@@ -139,6 +139,8 @@ def scratch_kinds() -> Iterator[None]:
         buttons._KINDS.update(kinds)
         buttons._BY_CLASS.clear()
         buttons._BY_CLASS.update(by_class)
+        pack.cache_clear()
+        parse.cache_clear()
 
 
 def test_packing_checks_the_64_bytes_and_the_fields(scratch_kinds: None) -> None:

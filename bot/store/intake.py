@@ -57,23 +57,29 @@ class IntakeRepository:
         row = await self._db.fetch_one("SELECT id FROM consents WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,))
         return row["id"] if row else None
 
-    async def give_consent(self, user_id: int, text_version: str, first: Draft) -> None:
-        """Consent and the first draft in one transaction: no draft without consent."""
+    async def give_consent(self, user_id: int, text_version: str, first: Draft) -> bool:
+        """Consent and the first draft in one transaction: no draft without consent. False, with nothing written,
+        when the person has consented already (an old consent question, or the same one pressed twice)."""
         now = db_now()
 
-        def run(connection: sqlite3.Connection) -> None:
+        def run(connection: sqlite3.Connection) -> bool:
+            if connection.execute("SELECT 1 FROM consents WHERE user_id = ?", (user_id,)).fetchone():
+                return False
             connection.execute(
                 "INSERT INTO consents (user_id, text_version, given_at) VALUES (?, ?, ?)",
                 (user_id, text_version, now),
             )
             connection.execute(*_upsert_draft(user_id, first, now))
             connection.execute(*claim_statement(user_id, INTAKE))
+            return True
 
         self.forget_cached(user_id)
         self._owners.forget_cached(user_id)
-        await self._db.transaction(run)
-        self._cache(user_id, first)
-        self._owners.remember(user_id, INTAKE)
+        given = await self._db.transaction(run)
+        if given:
+            self._cache(user_id, first)
+            self._owners.remember(user_id, INTAKE)
+        return given
 
     async def draft(self, user_id: int) -> Draft | None:
         if user_id in self._drafts:
