@@ -20,21 +20,24 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import jobs
+from bot import buttons, jobs
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES
 from bot.cpu import pin_to_one_cpu
 from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
+from bot.router import Conversation, Kind, Router
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
 from handlers import common, guards, intake, match, privacy, safety
+from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
-from handlers.intake_views import INTAKE_PREFIX, IntakeViews
+from handlers.intake_views import IntakeViews
 from matching.catalogue import load_initiatives
 from matching.geo import default_geography
 
@@ -48,6 +51,19 @@ MENU_COMMANDS = {
     "da": ("start", "krise", "forslag", "mydata", "delete", "cancel", "language", "help"),
     "en": ("start", "crisis", "suggestions", "mydata", "delete", "cancel", "language", "help"),
 }
+# Which handler answers each kind of button; the dispatcher refuses to start when a kind has none.
+BUTTON_HANDLERS = {
+    buttons.CrisisButton: safety.crisis_button,
+    buttons.LanguageButton: common.language_chosen,
+    buttons.ConsentButton: intake.consent_answer,
+    buttons.ResumeButton: intake.resume_answer,
+    buttons.IntakeButton: intake.button,
+    buttons.SuggestionButton: match.choose,
+    buttons.PrivacyButton: privacy.delete_answer,
+}
+
+# The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
+CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message),)
 
 
 def build_application(
@@ -70,6 +86,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -104,28 +121,19 @@ def register_handlers(application: Application) -> None:
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
-    buttons = [
-        (f"^{common.LANGUAGE_CALLBACK_PREFIX}", common.language_chosen),
-        (f"^{safety.CRISIS_CALLBACK}$", safety.crisis_command),
-        (f"^{intake.CONSENT_PREFIX}:", intake.consent_answer),
-        (f"^{intake.RESUME_PREFIX}:", intake.resume_answer),
-        (f"^{INTAKE_PREFIX}:", intake.button),
-        (f"^{privacy.DELETE_PREFIX}", privacy.delete_answer),
-        (f"^{match.MATCH_PREFIX}", match.choose),
-    ]
-    for pattern, callback in buttons:
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # Every button, by its kind in bot/buttons.py; forged, stale and malformed presses end in this one handler too.
+    application.add_handler(CallbackQueryHandler(button_dispatcher(BUTTON_HANDLERS)))
+    # Free text, photos, voice notes ...: to the conversation that owns the person's messages, or a word on what to do.
     application.add_handler(
         MessageHandler(
-            filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, intake.message
+            filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, common.route_message
         )
     )
 
     application.add_handler(ChatMemberHandler(common.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
 
-    # Last resorts: an unknown command, a button nobody handles.
+    # Last resort: an unknown command.
     application.add_handler(MessageHandler(filters.COMMAND & private, common.unknown_command))
-    application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_error_handler(on_error)
 
@@ -148,6 +156,7 @@ async def _post_init(application: Application) -> None:
         geography=geography,
         matchmaker=Matchmaker(store, geography, settings.match_weights(), settings.match_limits()),
         intake_views=IntakeViews(catalogue, geography),
+        router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())

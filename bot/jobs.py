@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.clock import local_today, utc_now
 from bot.config import Settings
+from bot.context import MakkerContext
 from bot.outbox import OutboxDispatcher
-from bot.services import services
 
 UPDATE_MEMORY = timedelta(hours=48)
 # Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
@@ -24,22 +24,22 @@ HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
 _ONE_AT_A_TIME = {"max_instances": 1, "coalesce": True}
 
 
-async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def housekeeping(context: MakkerContext) -> None:
     """Forget what is no longer needed: old update ids, stale drafts, ended requests, idle flood windows."""
-    svc = services(context)
+    svc = context.services
     await svc.store.updates.forget_older_than(UPDATE_MEMORY)
     await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
     await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
     svc.flood.forget_idle(time.monotonic())
 
 
-async def save_processed_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).dedup.flush()
+async def save_processed_updates(context: MakkerContext) -> None:
+    await context.services.dedup.flush()
 
 
-async def rematch_waiting(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def rematch_waiting(context: MakkerContext) -> None:
     """Match the waiting list again and tell each person whose request now has a peer, once a day at most."""
-    svc = services(context)
+    svc = context.services
     today = local_today(svc.settings.zone)
     for request, _ in await svc.matchmaker.rematch_waiting(today):
         await svc.store.outbox.enqueue(
@@ -52,7 +52,7 @@ def schedule(application: Application, settings: Settings, dispatcher: OutboxDis
     if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
 
-    async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def dispatch_outbox(context: MakkerContext) -> None:
         await dispatcher.dispatch_due(context.bot)
 
     job_queue.run_repeating(

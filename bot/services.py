@@ -14,6 +14,7 @@ from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import Catalogue
 from bot.matchmaker import Matchmaker
+from bot.router import Router
 from bot.store import Store
 from matching.geo import Geography
 
@@ -34,6 +35,7 @@ class Services:
     geography: Geography
     matchmaker: Matchmaker
     intake_views: IntakeViews
+    router: Router
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
     async def language_for(self, user: User | None) -> str:
@@ -66,5 +68,5 @@ class Services:
 
 
 def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]
-    """Typed access to the services from any handler or job."""
+    """The services from a plain CallbackContext; Makker's handlers and jobs use `context.services` (bot/context.py)."""
     return context.application.bot_data[SERVICES_KEY]

@@ -7,10 +7,9 @@ import traceback
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.clock import utc_now
-from bot.services import services
+from bot.context import MakkerContext
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ def _event_name(update: object) -> str:
     return "job" if update is None else type(update).__name__
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: MakkerContext) -> None:
     """Never log the exception's message or the update: both can carry what a person wrote."""
     error = context.error
     error_type = type(error).__name__
@@ -40,23 +39,23 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
     if isinstance(error, Forbidden) and user_id is not None:
-        await services(context).store.users.mark_blocked(user_id)
+        await context.services.store.users.mark_blocked(user_id)
         return  # the person blocked Makker: nobody to tell, nothing an admin can do
 
     await _tell_admins(context, error_type, event, update_id, user_id)
     if isinstance(update, Update) and update.effective_chat and update.effective_user:
         try:
-            text = await services(context).text_for(update.effective_user, "errors.generic")
+            text = await context.services.text_for(update.effective_user, "errors.generic")
             await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             logger.warning("error_reply_failed update_id=%s", update_id)
 
 
 async def _tell_admins(
-    context: ContextTypes.DEFAULT_TYPE, error_type: str, event: str, update_id: int | None, user_id: int | None
+    context: MakkerContext, error_type: str, event: str, update_id: int | None, user_id: int | None
 ) -> None:
     """One short outbox message per admin and kind of error per ten minutes, never a flood."""
-    svc = services(context)
+    svc = context.services
     window = utc_now().strftime("%Y%m%d%H") + str(utc_now().minute // 10)
     params = {"error": error_type, "event": event, "update_id": update_id or "-", "user_id": user_id or "-"}
     for admin_id in svc.settings.admin_ids:

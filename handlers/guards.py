@@ -6,34 +6,34 @@ import logging
 import time
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.services import services
+from bot.context import MakkerContext
 from handlers import safety
 
 logger = logging.getLogger(__name__)
 
 
-async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def admit(update: Update, context: MakkerContext) -> None:
     """Both guards in one handler, so that every update pays PTB's dispatch for them once."""
     drop_duplicate_update(update, context)
     await hold_back_flood(update, context)
 
 
-def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def drop_duplicate_update(update: Update, context: MakkerContext) -> None:
     """A redelivered update (a webhook retry) was handled already: stop it here."""
-    if not services(context).dedup.first_time(update.update_id):
+    if not context.services.dedup.first_time(update.update_id):
         logger.info("duplicate_update update_id=%d", update.update_id)
         raise ApplicationHandlerStop
 
 
-async def hold_back_flood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def hold_back_flood(update: Update, context: MakkerContext) -> None:
     """Someone writing very fast gets one friendly notice; the rest of the burst is not answered,
     except a message about suicide or danger, which always gets the crisis message."""
     user = update.effective_user
     if user is None:
         return
-    verdict = services(context).flood.check(user.id, time.monotonic())
+    verdict = context.services.flood.check(user.id, time.monotonic())
     if verdict.allowed:
         return
     if safety.is_crisis(update):
@@ -41,7 +41,7 @@ async def hold_back_flood(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if verdict.notify:
         logger.info("flood_held user_id=%d", user.id)
         if update.effective_chat:
-            notice = await services(context).text_for(user, "flood.notice")
+            notice = await context.services.text_for(user, "flood.notice")
             await context.bot.send_message(update.effective_chat.id, notice)
     if update.callback_query:
         await update.callback_query.answer()

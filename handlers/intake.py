@@ -12,31 +12,33 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import intake
+from bot.buttons import ConsentButton, IntakeButton, ResumeButton, pack
 from bot.clock import local_date_text, local_today
+from bot.context import MakkerContext
 from bot.intake import CONSENT_VERSION, Draft, InvalidAnswer, Step
-from bot.services import Services, services
+from bot.services import Services
+from bot.store.owners import Claim
 from bot.telegram_bot import makker_bot
 from handlers import match
-from handlers.common import not_understood, stale_button
-from handlers.intake_views import INTAKE_PREFIX
+from handlers.buttons import Press, StaleButton
+from handlers.common import not_understood
+from handlers.privacy import ask_again_before_erasing
 from handlers.safety import crisis_shown_for, help_now_button
 
 logger = logging.getLogger(__name__)
 
-CONSENT_PREFIX = "c"
-RESUME_PREFIX = "r"
 MAX_QUERY_ECHO = 40
+NO_CONSENT = 0  # what a consent question's "no" carries when the person has not consented
 
 
 # --- entry: /start, consent, resume -------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: MakkerContext) -> None:
     """Begin, or offer to continue or start over; never a dead end, never a silent restart."""
-    user, chat_id, svc = update.effective_user, update.effective_chat.id, services(context)  # type: ignore[union-attr]
+    user, chat_id, svc = update.effective_user, update.effective_chat.id, context.services  # type: ignore[union-attr]
     assert user is not None
     # Asked together, the four reads share one trip to the database.
     language, draft, request, consent_id = await asyncio.gather(
@@ -50,8 +52,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if draft is not None:
         keyboard = _choices(
             [
-                (t(language, "start.resume_continue"), f"{RESUME_PREFIX}:continue"),
-                (t(language, "start.resume_restart"), f"{RESUME_PREFIX}:restart"),
+                (t(language, "start.resume_continue"), pack(ResumeButton("continue"))),
+                (t(language, "start.resume_restart"), pack(ResumeButton("restart", draft.step.value))),
             ]
         )
         await makker_bot(context).send_text(chat_id, t(language, "start.resume", name=user.first_name), keyboard)
@@ -59,8 +61,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if request is not None:
         keyboard = _choices(
             [
-                (t(language, "start.has_request_new"), f"{RESUME_PREFIX}:new"),
-                (t(language, "start.has_request_keep"), f"{RESUME_PREFIX}:keep"),
+                (t(language, "start.has_request_new"), pack(ResumeButton("new"))),
+                (t(language, "start.has_request_keep"), pack(ResumeButton("keep"))),
             ]
         )
         date = local_date_text(request.created_at, svc.settings.zone)
@@ -70,67 +72,84 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if consent_id is not None:
         await _begin(update, context, svc, language)
         return
-    await _ask_consent(chat_id, context, svc, language, user.first_name)
+    await _ask_consent(chat_id, context, svc, language, user.first_name, shown_for=NO_CONSENT)
 
 
 async def _ask_consent(
-    chat_id: int, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str, name: str
+    chat_id: int, context: MakkerContext, svc: Services, language: str, name: str, *, shown_for: int
 ) -> None:
+    """The consent question; its "no" carries the consent it was shown for, so that an old one cannot erase."""
     t = svc.catalogue.text
     text = t(language, "start.welcome", name=name) + "\n\n" + t(language, "consent.text")
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t(language, "consent.yes"), callback_data=f"{CONSENT_PREFIX}:yes")],
-            [InlineKeyboardButton(t(language, "consent.no"), callback_data=f"{CONSENT_PREFIX}:no")],
+            [InlineKeyboardButton(t(language, "consent.yes"), callback_data=pack(ConsentButton("yes")))],
+            [InlineKeyboardButton(t(language, "consent.no"), callback_data=pack(ConsentButton("no", shown_for)))],
             [help_now_button(svc.catalogue, language)],
         ]
     )
     await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
-async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, svc = update.callback_query, services(context)
-    assert query is not None and query.data is not None
-    user = query.from_user
+async def consent_answer(press: Press, context: MakkerContext, pressed: ConsentButton) -> None:
+    svc, user = context.services, press.user
     language = await svc.language_for(user)
-    await query.answer()
-    if query.data == f"{CONSENT_PREFIX}:yes":
+    message = press.message
+    if pressed.answer == "yes":
         draft = await svc.store.intake.draft(user.id)
         if draft is None:
             draft = intake.first_draft(language)
-            await svc.store.intake.give_consent(user.id, CONSENT_VERSION, draft)
+            if not await svc.store.intake.give_consent(user.id, CONSENT_VERSION, draft):
+                raise StaleButton()  # consented before, and no intake under way: an old consent question
             logger.info("consent_given user_id=%d version=%s", user.id, CONSENT_VERSION)
-        await _ask(query.message, context, svc, draft, language, edit=True)  # type: ignore[arg-type]
-    elif query.data == f"{CONSENT_PREFIX}:no":
-        erased = await svc.erase_person(user.id)
-        logger.info("consent_declined user_id=%d erased_rows=%d", user.id, erased)
-        lines = await _initiative_lines(svc, language)
-        declined = svc.catalogue.text(language, "consent.declined", initiatives=lines)
-        await _edit_or_send(query.message, context, declined)  # type: ignore[arg-type]
-    else:
-        await stale_button(update, context)
+        await press.answer()
+        await _ask(message, context, svc, draft, language, edit=True)
+        return
+    draft, consent_id, request = await asyncio.gather(
+        svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id), svc.store.intake.open_request(user.id)
+    )
+    # "No" erases everything. Only the question as it stands now may do that without asking again: shown for the
+    # consent on record, with no saved request and no answers beyond the first question at stake.
+    current = consent_id if consent_id is not None else NO_CONSENT
+    nothing_at_stake = request is None and (draft is None or (draft.step is intake.ORDER[0] and not draft.editing))
+    if pressed.shown_for != current or not nothing_at_stake:
+        await ask_again_before_erasing(press, context, language)
+        return
+    await press.answer()
+    erased = await svc.erase_person(user.id)
+    logger.info("consent_declined user_id=%d erased_rows=%d", user.id, erased)
+    lines = await _initiative_lines(svc, language)
+    declined = svc.catalogue.text(language, "consent.declined", initiatives=lines)
+    await _edit_or_send(message, context, declined)
 
 
-async def resume_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, svc = update.callback_query, services(context)
-    assert query is not None and query.data is not None
-    user = query.from_user
+async def resume_answer(press: Press, context: MakkerContext, pressed: ResumeButton) -> None:
+    svc, user = context.services, press.user
     language = await svc.language_for(user)
-    choice = query.data.removeprefix(f"{RESUME_PREFIX}:")
-    draft = await svc.store.intake.draft(user.id)
-    await query.answer()
-    if choice == "continue" and draft is not None:
-        await _ask(query.message, context, svc, draft, language, edit=True)  # type: ignore[arg-type]
-    elif choice in {"restart", "new"} and await svc.store.intake.consent_id(user.id) is not None:
-        await _begin(update, context, svc, language, message=query.message)  # type: ignore[arg-type]
-    elif choice == "keep":
-        await _edit_or_send(query.message, context, svc.catalogue.text(language, "start.kept"))  # type: ignore[arg-type]
-    else:
-        await stale_button(update, context)
+    message = press.message
+    choice = pressed.choice
+    if choice == "continue":
+        draft = await svc.store.intake.draft(user.id)
+        if draft is None:  # finished or cancelled meanwhile, on another message
+            raise StaleButton()
+        await press.answer()
+        await _ask(message, context, svc, draft, language, edit=True)
+    elif choice in {"restart", "new"}:
+        draft, consent_id = await asyncio.gather(svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id))
+        # "New" was offered when no intake was under way, "restart" for the draft at the step it names: offered for
+        # anything else, either would wipe answers the person did not see they were giving up.
+        offered_for = None if choice == "new" else pressed.step
+        if consent_id is None or (draft.step.value if draft else None) != offered_for:
+            raise StaleButton()
+        await press.answer()
+        await _begin(press.update, context, svc, language, message=message)
+    else:  # keep
+        await press.answer()
+        await _edit_or_send(message, context, svc.catalogue.text(language, "start.kept"))
 
 
 async def _begin(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str, message: Message | None = None
+    update: Update, context: MakkerContext, svc: Services, language: str, message: Message | None = None
 ) -> None:
     """A fresh draft for someone who has consented; an earlier open request stays until the new is confirmed."""
     user = update.effective_user
@@ -143,8 +162,8 @@ async def _begin(
         await _send_question(update.effective_chat.id, context, svc, draft, language)  # type: ignore[union-attr]
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def cancel(update: Update, context: MakkerContext) -> None:
+    svc = context.services
     user = update.effective_user
     assert user is not None
     key = "intake.cancelled" if await svc.store.intake.discard_draft(user.id) else "intake.nothing_to_cancel"
@@ -155,34 +174,29 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- answers by button --------------------------------------------------------------------------
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every intake button: `i:<step>:<action>[:<value>]`."""
-    query, svc = update.callback_query, services(context)
-    assert query is not None and query.data is not None
-    user = query.from_user
+async def button(press: Press, context: MakkerContext, pressed: IntakeButton) -> None:
+    """Every intake button: the step it belongs to, what it does, and the value it carries."""
+    svc, user = context.services, press.user
     language = await svc.language_for(user)
-    parts = query.data.split(":")
     draft = await svc.store.intake.draft(user.id)
-    # A message too old for Telegram to show (InaccessibleMessage) cannot be edited: treat it as stale.
-    if draft is None or len(parts) < 3 or parts[0] != INTAKE_PREFIX or not isinstance(query.message, Message):
-        await stale_button(update, context)
-        return
-    step_code, action, value = parts[1], parts[2], ":".join(parts[3:])
-    if step_code != draft.step.value:
-        await query.answer()
-        await _ask(query.message, context, svc, draft, language, hint="intake.hint.stale_button")  # type: ignore[arg-type]
+    if draft is None:
+        raise StaleButton()
+    message = press.message
+    if pressed.step != draft.step.value:
+        await press.answer()
+        await _ask(message, context, svc, draft, language, hint="intake.hint.stale_button")
         return
     try:
-        await _on_action(query.message, context, svc, user.id, draft, action, value, language)  # type: ignore[arg-type]
+        await _on_action(message, context, svc, user.id, draft, pressed.action, pressed.value or "", language)
     except InvalidAnswer as invalid:
-        await query.answer(svc.catalogue.text(language, invalid.reason), show_alert=True)
+        await press.answer(svc.catalogue.text(language, invalid.reason), alert=True)
         return
-    await query.answer()
+    await press.answer()
 
 
 async def _on_action(
     message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: MakkerContext,
     svc: Services,
     user_id: int,
     draft: Draft,
@@ -204,8 +218,9 @@ async def _on_action(
     elif action == "done":
         await _save_and_ask(message, context, svc, user_id, intake.finish_multi(draft), language)
     elif action == "pick" and draft.step is Step.MUNICIPALITY:
-        code = int(value) if value.isdigit() else -1
-        known = {m.code for m in svc.geography.all_municipalities()}
+        # Compared as written on the button: "0259" or "²" is no municipality code, whatever int() makes of it.
+        codes = {str(m.code): m.code for m in svc.geography.all_municipalities()}
+        code, known = codes.get(value, -1), set(codes.values())
         await _save_and_ask(message, context, svc, user_id, intake.set_municipality(draft, code, known), language)
     elif action == "pick":
         await _save_and_ask(message, context, svc, user_id, intake.choose(draft, value), language)
@@ -245,7 +260,7 @@ async def _on_action(
 
 
 async def _confirm(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int, draft: Draft, language: str
+    message: Message, context: MakkerContext, svc: Services, user_id: int, draft: Draft, language: str
 ) -> None:
     """Save the request, say so, then show what matching found for it."""
     if not intake.is_complete(draft.answers):
@@ -257,20 +272,29 @@ async def _confirm(
     await match.present(message.chat.id, context, svc, request, language)
 
 
-async def _ask_consent_again(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, language: str
-) -> None:
+async def _ask_consent_again(message: Message, context: MakkerContext, svc: Services, language: str) -> None:
     """Back from the first question shows the consent again; "no" there withdraws it."""
     await _remove_keyboard(message, context)
-    await _ask_consent(message.chat.id, context, svc, language, message.chat.first_name or "")
+    consent_id = await svc.store.intake.consent_id(message.chat.id)
+    shown_for = consent_id if consent_id is not None else NO_CONSENT
+    await _ask_consent(message.chat.id, context, svc, language, message.chat.first_name or "", shown_for=shown_for)
 
 
 # --- answers by message -------------------------------------------------------------------------
 
 
-async def message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_message(update: Update, context: MakkerContext, claim: Claim) -> bool:
+    """The router's way in while the intake owns the person's messages; False when no draft is left."""
+    assert update.effective_user is not None
+    if await context.services.store.intake.draft(update.effective_user.id) is None:
+        return False
+    await message(update, context)
+    return True
+
+
+async def message(update: Update, context: MakkerContext) -> None:
     """Typed text, or something else (a sticker, photo, voice note, location) during an intake."""
-    svc, user = services(context), update.effective_user
+    svc, user = context.services, update.effective_user
     assert user is not None and update.message is not None
     draft = await svc.store.intake.draft(user.id)
     if draft is None:
@@ -304,7 +328,7 @@ async def message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _municipality_typed(
     chat_id: int,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: MakkerContext,
     svc: Services,
     user_id: int,
     draft: Draft,
@@ -337,7 +361,7 @@ async def _municipality_typed(
 
 
 async def _save_and_ask(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int, draft: Draft, language: str
+    message: Message, context: MakkerContext, svc: Services, user_id: int, draft: Draft, language: str
 ) -> None:
     """State before speech: the new draft is committed before the next question goes out."""
     await svc.store.intake.save_draft(user_id, draft)
@@ -346,7 +370,7 @@ async def _save_and_ask(
 
 async def _ask(
     message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: MakkerContext,
     svc: Services,
     draft: Draft,
     language: str,
@@ -364,7 +388,7 @@ async def _ask(
 
 async def _send_question(
     chat_id: int,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: MakkerContext,
     svc: Services,
     draft: Draft,
     language: str,
@@ -377,9 +401,7 @@ async def _send_question(
     await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
-async def _show(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: InlineKeyboardMarkup
-) -> None:
+async def _show(message: Message, context: MakkerContext, text: str, keyboard: InlineKeyboardMarkup) -> None:
     """Replace the message the button was on; send anew when it can no longer be edited."""
     bot = makker_bot(context)
     try:
@@ -390,7 +412,7 @@ async def _show(
         await bot.send_text(message.chat.id, text, keyboard)
 
 
-async def _edit_or_send(message: Message, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _edit_or_send(message: Message, context: MakkerContext, text: str) -> None:
     bot = makker_bot(context)
     try:
         await bot.edit_text(message.chat.id, message.message_id, text)
@@ -398,7 +420,7 @@ async def _edit_or_send(message: Message, context: ContextTypes.DEFAULT_TYPE, te
         await bot.send_text(message.chat.id, text)
 
 
-async def _edit_keyboard(message: Message, context: ContextTypes.DEFAULT_TYPE, keyboard: InlineKeyboardMarkup) -> None:
+async def _edit_keyboard(message: Message, context: MakkerContext, keyboard: InlineKeyboardMarkup) -> None:
     try:
         await makker_bot(context).edit_keyboard(message.chat.id, message.message_id, keyboard)
     except BadRequest as error:
@@ -406,7 +428,7 @@ async def _edit_keyboard(message: Message, context: ContextTypes.DEFAULT_TYPE, k
             raise
 
 
-async def _remove_keyboard(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _remove_keyboard(message: Message, context: MakkerContext) -> None:
     try:
         await makker_bot(context).edit_keyboard(message.chat.id, message.message_id, None)
     except BadRequest:

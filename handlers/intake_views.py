@@ -1,7 +1,7 @@
 """How each intake question looks: its text and its buttons, in the person's language.
 
-Callback data is `i:<step>:<action>[:<value>]`, short enough for Telegram's 64 bytes, and
-carries the step so that a button from an earlier question is recognised as stale.
+Buttons are bot.buttons.IntakeButton (`i:<step>:<action>[:<value>]`); they carry the step so that a
+button from an earlier question is recognised as stale.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import IntakeButton, pack
 from bot.i18n import Catalogue
 from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step, unchosen_topics
 from handlers.keyboards import SerialisedKeyboard
 from matching.geo import Geography, Municipality
 from matching.taxonomy import ForWhom
 
-INTAKE_PREFIX = "i"
 _LABEL_KEYS = {
     Step.FOR_WHOM: "taxonomy.for_whom",
     Step.TARGET_GROUPS: "taxonomy.target_group",
@@ -36,8 +36,7 @@ def _relative_topics(draft: Draft) -> bool:
 
 
 def callback(step: Step, action: str, value: str | int | None = None) -> str:
-    data = f"{INTAKE_PREFIX}:{step.value}:{action}"
-    return f"{data}:{value}" if value is not None else data
+    return pack(IntakeButton(step.value, action, None if value is None else str(value)))
 
 
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:

@@ -6,18 +6,19 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
+from bot.buttons import SuggestionButton, pack
 from bot.clock import local_today
-from bot.services import Services, services
+from bot.context import MakkerContext
+from bot.services import Services
 from bot.store.intake import SupportRequest
 from bot.store.suggestions import StoredReason, StoredSuggestion
 from bot.telegram_bot import makker_bot
+from handlers.buttons import Press, StaleButton
 from matching.catalogue import Initiative, Status
 
 logger = logging.getLogger(__name__)
 
-MATCH_PREFIX = "m:"
 # Reason parameters are codes; each is shown with the catalogue's label table of its kind.
 _PARAM_LABELS = {
     "group": "match.group",
@@ -38,9 +39,7 @@ _PARAM_LABELS_BY_KEY = {
 }
 
 
-async def present(
-    chat_id: int, context: ContextTypes.DEFAULT_TYPE, svc: Services, request: SupportRequest, language: str
-) -> None:
+async def present(chat_id: int, context: MakkerContext, svc: Services, request: SupportRequest, language: str) -> None:
     """Match a just-confirmed request and show the outcome; an honest word when nothing fits."""
     result = await svc.matchmaker.match(request, local_today(svc.settings.zone))
     await _send(
@@ -48,9 +47,9 @@ async def present(
     )
 
 
-async def suggestions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def suggestions_command(update: Update, context: MakkerContext) -> None:
     """/forslag and /suggestions: the current suggestions again, e.g. after a message about new ones."""
-    svc, user = services(context), update.effective_user
+    svc, user = context.services, update.effective_user
     assert user is not None
     language = await svc.language_for(user)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
@@ -64,7 +63,7 @@ async def suggestions_command(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 async def _send(
     chat_id: int,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: MakkerContext,
     svc: Services,
     suggestions: list[StoredSuggestion],
     language: str,
@@ -90,7 +89,8 @@ async def _send(
         buttons.append(
             [
                 InlineKeyboardButton(
-                    t(language, label_key, number=number, name=name), callback_data=f"{MATCH_PREFIX}{suggestion.id}"
+                    t(language, label_key, number=number, name=name),
+                    callback_data=pack(SuggestionButton(suggestion.id)),
                 )
             ]
         )
@@ -141,18 +141,14 @@ def reason_text(svc: Services, reason: StoredReason, language: str) -> str:
     return svc.catalogue.text(language, reason.key, **params)
 
 
-async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def choose(press: Press, context: MakkerContext, button: SuggestionButton) -> None:
     """A tapped suggestion: only the person's own, recorded once, answered with what happens next."""
-    query, svc = update.callback_query, services(context)
-    assert query is not None and query.data is not None
-    user = query.from_user
+    svc, user = context.services, press.user
     language = await svc.language_for(user)
-    raw_id = query.data.removeprefix(MATCH_PREFIX)
-    suggestion = await svc.store.suggestions.get(int(raw_id), user.id) if raw_id.isdigit() else None
+    suggestion = await svc.store.suggestions.get(button.suggestion, user.id)
     if suggestion is None:
-        await query.answer(svc.catalogue.text(language, "match.unavailable"), show_alert=True)
-        return
-    await query.answer()
+        raise StaleButton("match.unavailable")
+    await press.answer()
     first_time = await svc.store.suggestions.choose(suggestion.id, user.id)
     logger.info(
         "suggestion_chosen user_id=%d suggestion_id=%d kind=%s first=%s",
@@ -162,7 +158,7 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         first_time,
     )
     t = svc.catalogue.text
-    chat_id = query.message.chat.id if query.message else user.id
+    chat_id = press.chat_id
     if suggestion.kind == "initiative":
         initiative = await svc.store.initiatives.by_key(suggestion.candidate)
         if initiative is None:

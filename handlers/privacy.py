@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import ContextTypes
 
-from bot.clock import local_date_text
+from bot.buttons import PrivacyButton, pack
+from bot.clock import local_date_text, utc_now
+from bot.context import MakkerContext
 from bot.intake import Answers, Step
-from bot.services import Services, services
+from bot.services import Services
+from handlers.buttons import Press
 
 logger = logging.getLogger(__name__)
 
-DELETE_PREFIX = "p:del:"
+# A confirmation of /delete is good for this long: a forgotten "yes" from long ago asks again.
+DELETE_CONFIRMATION_MAX_AGE = timedelta(minutes=30)
 MAX_MESSAGE = 4000
 
 
-async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, user = services(context), update.effective_user
+async def my_data(update: Update, context: MakkerContext) -> None:
+    svc, user = context.services, update.effective_user
     assert user is not None
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     language = await svc.language_for(user)
@@ -105,41 +109,52 @@ def _pieces(line: str) -> list[str]:
     return [line[i : i + MAX_MESSAGE] for i in range(0, len(line), MAX_MESSAGE)] or [""]
 
 
-async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, user = services(context), update.effective_user
+async def delete_command(update: Update, context: MakkerContext) -> None:
+    user = update.effective_user
     assert user is not None
-    language = await svc.language_for(user)
+    await _ask_to_delete(update.effective_chat.id, context, await context.services.language_for(user))  # type: ignore[union-attr]
+
+
+async def _ask_to_delete(chat_id: int, context: MakkerContext, language: str) -> None:
+    svc = context.services
     keyboard = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    svc.catalogue.text(language, "privacy.delete_yes"), callback_data=f"{DELETE_PREFIX}yes"
+                    svc.catalogue.text(language, "privacy.delete_yes"), callback_data=pack(PrivacyButton("del", "yes"))
                 )
             ],
             [
                 InlineKeyboardButton(
-                    svc.catalogue.text(language, "privacy.delete_no"), callback_data=f"{DELETE_PREFIX}no"
+                    svc.catalogue.text(language, "privacy.delete_no"), callback_data=pack(PrivacyButton("del", "no"))
                 )
             ],
         ]
     )
     await context.bot.send_message(
-        update.effective_chat.id,  # type: ignore[union-attr]
-        svc.catalogue.text(language, "privacy.delete_confirm"),
-        reply_markup=keyboard,
+        chat_id, svc.catalogue.text(language, "privacy.delete_confirm"), reply_markup=keyboard
     )
 
 
-async def delete_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, svc = update.callback_query, services(context)
-    assert query is not None and query.data is not None
-    user = query.from_user
+async def ask_again_before_erasing(press: Press, context: MakkerContext, language: str) -> None:
+    """A button that would erase, pressed on an old message: nothing is erased; /delete's question comes anew."""
+    await press.answer()
+    logger.info("erase_asked_again user_id=%d", press.user.id)
+    await _ask_to_delete(press.chat_id, context, language)
+
+
+async def delete_answer(press: Press, context: MakkerContext, button: PrivacyButton) -> None:
+    svc, user = context.services, press.user
     language = await svc.language_for(user)  # before erasing: the answer comes in the language they used
-    await query.answer()
-    if query.data == f"{DELETE_PREFIX}yes":
+    message = press.message
+    if button.answer == "yes" and utc_now() - message.date > DELETE_CONFIRMATION_MAX_AGE:
+        await ask_again_before_erasing(press, context, language)
+        return
+    await press.answer()
+    if button.answer == "yes":
         erased = await svc.erase_person(user.id)
         logger.info("data_erased user_id=%d rows=%d", user.id, erased)
         text = svc.catalogue.text(language, "privacy.deleted")
     else:
         text = svc.catalogue.text(language, "privacy.kept")
-    await query.edit_message_text(text)
+    await press.query.edit_message_text(text)

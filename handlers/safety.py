@@ -5,24 +5,25 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import ContextTypes
 
+from bot.buttons import CrisisButton, pack
 from bot.clock import local_today
+from bot.context import MakkerContext
 from bot.i18n import Catalogue
 from bot.safety import detect_crisis
-from bot.services import Services, services
+from bot.services import Services
+from handlers.buttons import Press
 
 logger = logging.getLogger(__name__)
 
-CRISIS_CALLBACK = "crisis"
 _SHOWN_KEY = "crisis_shown_update"
 
 
 def help_now_button(catalogue: Catalogue, language: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(catalogue.text(language, "consent.help_now"), callback_data=CRISIS_CALLBACK)
+    return InlineKeyboardButton(catalogue.text(language, "consent.help_now"), callback_data=pack(CrisisButton()))
 
 
-def crisis_shown_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def crisis_shown_for(update: Update, context: MakkerContext) -> bool:
     """Whether this very update already got the crisis message, so later handlers answer gently."""
     return context.user_data is not None and context.user_data.get(_SHOWN_KEY) == update.update_id
 
@@ -39,7 +40,7 @@ def is_crisis(update: Update) -> bool:
     return bool(text) and detect_crisis(text) is not None  # type: ignore[arg-type]
 
 
-async def check_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check_message(update: Update, context: MakkerContext) -> None:
     """Runs on every text and caption before anything else answers; never stops the conversation."""
     text = message_text(update)
     if not text or update.effective_user is None:
@@ -55,16 +56,21 @@ async def check_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _send(update, context, "crisis.intro_detected")
 
 
-async def crisis_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def crisis_command(update: Update, context: MakkerContext) -> None:
     user_id = update.effective_user.id if update.effective_user else None
     logger.info("crisis_requested user_id=%s", user_id)
-    if update.callback_query:
-        await update.callback_query.answer()
     await _send(update, context, "crisis.intro_command")
 
 
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, intro_key: str) -> None:
-    svc = services(context)
+async def crisis_button(press: Press, context: MakkerContext, button: CrisisButton) -> None:
+    """ "Help now" under the consent text: answered first, so that the help follows at once."""
+    logger.info("crisis_requested user_id=%s", press.user.id)
+    await press.answer()
+    await _send(press.update, context, "crisis.intro_command")
+
+
+async def _send(update: Update, context: MakkerContext, intro_key: str) -> None:
+    svc = context.services
     language = await svc.language_for(update.effective_user)
     text = crisis_text(
         svc, language, await _region_code(svc, update.effective_user.id if update.effective_user else None)

@@ -57,7 +57,7 @@ async def test_unknown_button_is_answered_not_ignored(harness: BotHarness) -> No
 async def test_unknown_command_and_sticker_get_a_hint(harness: BotHarness) -> None:
     assert "kender jeg ikke" in await harness.say(USER, "/nonsense")
     await harness.feed(harness.updates.sticker(USER))
-    assert "forstod jeg ikke" in harness.api.last_text(USER)
+    assert "ingen samtale i gang" in harness.api.last_text(USER)
 
 
 async def test_the_same_update_twice_has_its_effect_once(harness: BotHarness) -> None:

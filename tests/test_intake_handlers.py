@@ -69,7 +69,7 @@ async def test_welcome_explains_and_asks_for_consent(harness: BotHarness) -> Non
     text = await harness.say(USER, "/start")
     assert "ikke en krisetjeneste" in text and "samtykke" in text and "/delete" in text and "30 dage" in text
     data = [b["callback_data"] for row in harness.api.last_keyboard(USER) for b in row]
-    assert data == ["c:yes", "c:no", "crisis"]
+    assert data == ["c:yes", "c:no:0", "crisis"]
     assert await current_step(harness) is None, "nothing is stored before consent"
 
 
@@ -140,7 +140,7 @@ async def test_start_during_an_intake_offers_to_continue_or_start_over(harness: 
     await harness.press(USER, "r:continue")
     assert last_shown(harness).startswith(QUESTION_START[Step.AGE])
     await harness.say(USER, "/start")
-    await harness.press(USER, "r:restart")
+    await harness.press(USER, "r:restart:age")
     draft = await harness.services.store.intake.draft(USER)
     assert draft is not None and draft.step is Step.FOR_WHOM and draft.answers.target_groups == ()
 
@@ -312,14 +312,14 @@ async def test_crisis_outside_any_conversation_and_the_help_button(harness: BotH
 
 async def test_declining_consent_stores_nothing_and_lists_initiatives(harness: BotHarness) -> None:
     await harness.say(USER, "/start")
-    await harness.press(USER, "c:no")
+    await harness.press(USER, "c:no:0")
     shown = last_shown(harness)
     assert "Jeg har ikke gemt noget om dig" in shown and "Sjældne-navigatorer" in shown
     assert "Peer-netværket Danmark" not in shown, "a network for peers is not for people seeking support"
     assert "Peers som brobyggere" not in shown, "an ended trial is no offer to contact"
     exported = await harness.services.store.privacy.export(USER)
     assert not any(exported.values())
-    assert "forstod jeg ikke" in await harness.say(USER, "hej")
+    assert "ingen samtale i gang" in await harness.say(USER, "hej")
 
 
 async def test_language_can_change_in_the_middle(harness: BotHarness) -> None:

@@ -9,6 +9,7 @@ from bot.store.database import Database
 from bot.store.initiatives import InitiativeRepository
 from bot.store.intake import IntakeRepository
 from bot.store.outbox import OutboxRepository
+from bot.store.owners import OwnerRepository
 from bot.store.peers import PeerRepository
 from bot.store.privacy import PrivacyRepository
 from bot.store.suggestions import SuggestionRepository
@@ -25,7 +26,8 @@ class Store:
         self.users = UserRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
-        self.intake = IntakeRepository(db)
+        self.owners = OwnerRepository(db)
+        self.intake = IntakeRepository(db, self.owners)
         self.privacy = PrivacyRepository(db)
         self.initiatives = InitiativeRepository(db)
         self.peers = PeerRepository(db, geography)
@@ -43,9 +45,10 @@ class Store:
         return cls(Database(connection), geography)
 
     async def erase_person(self, user_id: int) -> int:
-        """GDPR erasure: every row about the person, and the intake's cached draft."""
+        """GDPR erasure: every row about the person, and what the caches hold of them."""
         erased = await self.privacy.erase(user_id)
         self.intake.forget_cached(user_id)
+        self.owners.forget_cached(user_id)
         return erased
 
     async def close(self) -> None:

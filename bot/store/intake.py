@@ -10,7 +10,9 @@ from datetime import datetime
 
 from bot.clock import db_now, to_db
 from bot.intake import Answers, Draft, Step
+from bot.router import Kind
 from bot.store.database import Database
+from bot.store.owners import Claim, OwnerRepository, claim_statement, release_statement
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,21 @@ class SupportRequest:
 
 _NO_DRAFT = None
 DRAFT_CACHE_SIZE = 20_000
+INTAKE = Claim(Kind.INTAKE)
 
 
 class IntakeRepository:
     """Drafts are read on every answer, so they are cached write-through: every change of a draft
     goes through this repository (or Store.erase_person), which writes the database first and then
     the cache. While a write is under way the person's entry is left out, so a caller cancelled
-    mid-write leaves no stale draft behind. A restart starts with an empty cache and reads from the database."""
+    mid-write leaves no stale draft behind. A restart starts with an empty cache and reads from the database.
 
-    def __init__(self, db: Database) -> None:
+    An intake under way owns the person's typed messages (bot/router.py): the claim is written in the
+    transaction that writes the draft, and released in the one that ends it."""
+
+    def __init__(self, db: Database, owners: OwnerRepository) -> None:
         self._db = db
+        self._owners = owners
         self._drafts: OrderedDict[int, Draft | None] = OrderedDict()
 
     def _cache(self, user_id: int, draft: Draft | None) -> None:
@@ -50,20 +57,29 @@ class IntakeRepository:
         row = await self._db.fetch_one("SELECT id FROM consents WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,))
         return row["id"] if row else None
 
-    async def give_consent(self, user_id: int, text_version: str, first: Draft) -> None:
-        """Consent and the first draft in one transaction: no draft without consent."""
+    async def give_consent(self, user_id: int, text_version: str, first: Draft) -> bool:
+        """Consent and the first draft in one transaction: no draft without consent. False, with nothing written,
+        when the person has consented already (an old consent question, or the same one pressed twice)."""
         now = db_now()
 
-        def run(connection: sqlite3.Connection) -> None:
+        def run(connection: sqlite3.Connection) -> bool:
+            if connection.execute("SELECT 1 FROM consents WHERE user_id = ?", (user_id,)).fetchone():
+                return False
             connection.execute(
                 "INSERT INTO consents (user_id, text_version, given_at) VALUES (?, ?, ?)",
                 (user_id, text_version, now),
             )
             connection.execute(*_upsert_draft(user_id, first, now))
+            connection.execute(*claim_statement(user_id, INTAKE))
+            return True
 
         self.forget_cached(user_id)
-        await self._db.transaction(run)
-        self._cache(user_id, first)
+        self._owners.forget_cached(user_id)
+        given = await self._db.transaction(run)
+        if given:
+            self._cache(user_id, first)
+            self._owners.remember(user_id, INTAKE)
+        return given
 
     async def draft(self, user_id: int) -> Draft | None:
         if user_id in self._drafts:
@@ -76,15 +92,33 @@ class IntakeRepository:
         return draft
 
     async def save_draft(self, user_id: int, draft: Draft) -> None:
+        """The draft, and the intake's claim on the person's messages unless it is known to hold it already
+        (another conversation may have claimed them since the last question)."""
         self.forget_cached(user_id)
-        await self._db.write(*_upsert_draft(user_id, draft, db_now()))
+        upsert = _upsert_draft(user_id, draft, db_now())
+        if self._owners.cached(user_id) == INTAKE:
+            await self._db.write(*upsert)
+        else:
+
+            def run(connection: sqlite3.Connection) -> None:
+                connection.execute(*upsert)
+                connection.execute(*claim_statement(user_id, INTAKE))
+
+            self._owners.forget_cached(user_id)
+            await self._db.transaction(run)
+            self._owners.remember(user_id, INTAKE)
         self._cache(user_id, draft)
 
     async def discard_draft(self, user_id: int) -> bool:
+        def run(connection: sqlite3.Connection) -> int:
+            connection.execute(*release_statement(user_id, Kind.INTAKE))
+            return connection.execute("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,)).rowcount
+
         self.forget_cached(user_id)
-        cursor = await self._db.write("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+        self._owners.forget_cached(user_id)
+        discarded = await self._db.transaction(run)
         self._cache(user_id, _NO_DRAFT)
-        return cursor.rowcount > 0
+        return discarded > 0
 
     async def confirm(self, user_id: int, answers: Answers) -> SupportRequest:
         """Save the request as open, retire an earlier open one, and drop the draft, atomically."""
@@ -122,10 +156,12 @@ class IntakeRepository:
                 ),
             )
             connection.execute("DELETE FROM intake_drafts WHERE user_id = ?", (user_id,))
+            connection.execute(*release_statement(user_id, Kind.INTAKE))
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
         self.forget_cached(user_id)
+        self._owners.forget_cached(user_id)
         request_id = await self._db.transaction(run)
         self._cache(user_id, _NO_DRAFT)
         return SupportRequest(request_id, user_id, "open", answers, now)
@@ -148,10 +184,24 @@ class IntakeRepository:
 
     async def forget_stale_drafts(self, idle_since: datetime) -> int:
         """Unfinished intakes are kept 30 days (as the consent text says), then deleted."""
-        cursor = await self._db.write("DELETE FROM intake_drafts WHERE updated_at < ?", (to_db(idle_since),))
-        if cursor.rowcount:
+
+        def run(connection: sqlite3.Connection) -> int:
+            forgotten = connection.execute(
+                "DELETE FROM intake_drafts WHERE updated_at < ?", (to_db(idle_since),)
+            ).rowcount
+            if forgotten:
+                connection.execute(
+                    "DELETE FROM conversation_owners WHERE kind = ?"
+                    " AND user_id NOT IN (SELECT user_id FROM intake_drafts)",
+                    (Kind.INTAKE.value,),
+                )
+            return forgotten
+
+        forgotten = await self._db.transaction(run)
+        if forgotten:
             self._drafts.clear()
-        return cursor.rowcount
+            self._owners.forget_cached()
+        return forgotten
 
     async def forget_closed_requests(self, closed_before: datetime) -> int:
         cursor = await self._db.write(

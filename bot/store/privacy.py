@@ -16,6 +16,7 @@ PERSONAL_TABLES: dict[str, str] = {
     "support_requests": "user_id",
     "intake_drafts": "user_id",
     "consents": "user_id",
+    "conversation_owners": "user_id",
     "outbox": "chat_id",
     "peers": "user_id",
     "users": "user_id",
