@@ -29,6 +29,11 @@ PERSONAL_TABLES: dict[str, str | tuple[str, ...]] = {
 }
 
 
+# What a person does not see of a row that names them in a given column: a reported person's export does not
+# carry the reporter's words (the coordinators have them), so a report never reaches the one it is about.
+HIDDEN_IN_EXPORT: dict[tuple[str, str], tuple[str, ...]] = {("reports", "reported_user_id"): ("text",)}
+
+
 def columns_of(table: str) -> tuple[str, ...]:
     columns = PERSONAL_TABLES[table]
     return (columns,) if isinstance(columns, str) else columns
@@ -47,6 +52,8 @@ def export_rows(connection: sqlite3.Connection, user_id: int) -> dict[str, list[
                 for other in columns:
                     if other != column and item[other] != user_id:
                         item[other] = None
+                for hidden in HIDDEN_IN_EXPORT.get((table, column), ()):
+                    item[hidden] = None
                 rows.append(item)
         exported[table] = rows
     return exported
