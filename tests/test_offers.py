@@ -156,7 +156,7 @@ async def test_a_minor_is_never_connected_one_to_one(world: World) -> None:
 
 
 async def test_decline_keeps_the_two_apart_and_offers_the_next_best_peer(world: World) -> None:
-    peer_a, offer_id = await offered(world)
+    _, offer_id = await offered(world)
     peer_b = await world.peer(PEER_B, "Jens")
     result = await world.matches.decline(offer_id, PEER_A, "knows_person")
     assert result.ok and result.reply == "offer.declined_thanks"
@@ -183,7 +183,7 @@ async def test_when_nobody_is_left_the_request_waits(world: World) -> None:
 
 
 async def test_silence_expires_with_one_reminder_at_half_time(world: World) -> None:
-    _, offer_id = await offered(world)
+    await offered(world)
     await world.peer(PEER_B, "Jens")
     world.clock.advance(hours=23, minutes=59)
     assert (await world.matches.run_due()).reminded == 0

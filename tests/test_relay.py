@@ -118,7 +118,8 @@ async def test_the_peer_is_told_gently_once_when_the_person_was_shown_crisis_hel
 
 async def _mentions(world: World, user_id: int) -> dict[str, int]:
     found: dict[str, int] = {}
-    for table in [r["name"] for r in await world.store.db.fetch_all("SELECT name FROM sqlite_master WHERE type='table'")]:
+    tables = await world.store.db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    for table in [r["name"] for r in tables]:
         if table == "processed_updates":
             continue
         for column in [r["name"] for r in await world.store.db.fetch_all(f"PRAGMA table_info({table})")]:
