@@ -152,7 +152,7 @@ class MatchService:
             current = rows.open_offer_for_request(connection, request["id"])
             if current is not None:
                 if current.peer_id == peer_id:  # the same choice again: nothing new happens
-                    return OfferResult("offer.person_already_asked", {"hours": self.timeout_hours}, offer=current)
+                    return OfferResult("peer_offer.person_already_asked", {"hours": self.timeout_hours}, offer=current)
                 return OfferResult(**_refusal(Refusal.ALREADY_OFFERED), offer=current)
             peer = rows.peer_state(connection, peer_id=peer_id)
             if peer is None or not peer.available or peer.user_id == user_id:
@@ -167,7 +167,7 @@ class MatchService:
             offer = self._make_offer(connection, request, peer, now, changes)
             self._outbox.enqueue(connection, changes.notices, now)
             return OfferResult(
-                "offer.person_asked",
+                "peer_offer.person_asked",
                 {"name": peer.display_name, "hours": self.timeout_hours},
                 tuple(changes.notices),
                 offer=offer,
@@ -190,7 +190,7 @@ class MatchService:
         changes.notices.append(
             Notice(
                 peer.user_id,
-                "offer.new",
+                "peer_offer.new",
                 f"offer:{offer.id}:new",
                 {"offer_id": offer.id, "hours": self.timeout_hours, **offer_summary(request)},
                 Keyboard.OFFER,
@@ -254,13 +254,13 @@ class MatchService:
             self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
             notice = Notice(
                 offer.user_id,
-                "match.opened_person",
+                "peer_match.opened_person",
                 f"match:{match.id}:opened",
                 {"name": peer.display_name, "match_id": match.id},
                 priority=Priority.HIGH,
             )
             self._outbox.enqueue(connection, [notice], now)
-            return MatchResult("match.opened_peer", {"number": match.number}, (notice,), match=match)
+            return MatchResult("peer_match.opened_peer", {"number": match.number}, (notice,), match=match)
 
         result = await self._db.transaction(run)
         if result.match is not None:
@@ -284,7 +284,7 @@ class MatchService:
             rows.add_never_pair(connection, offer.user_id, offer.peer_user_id, never, now)
             rows.mark_next_offer_due(connection, offer.request_id, now)
             self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
-            return OfferResult("offer.declined_thanks", offer=offer)
+            return OfferResult("peer_offer.declined_thanks", offer=offer)
 
         result = await self._db.transaction(run)
         if result.ok and result.offer is not None:
@@ -334,17 +334,19 @@ class MatchService:
                 changes.notices.append(
                     Notice(
                         request["user_id"],
-                        "offer.person_next_asked",
+                        "peer_offer.person_next_asked",
                         f"offer:{offer.id}:person",
                         {"name": peer.display_name, "hours": self.timeout_hours},
                     )
                 )
                 self._outbox.enqueue(connection, changes.notices, now)
-                return OfferResult("offer.next_made", notices=tuple(changes.notices), offer=offer)
+                return OfferResult("peer_offer.next_made", notices=tuple(changes.notices), offer=offer)
             rows.set_waiting(connection, request_id, True, now)
-            notice = Notice(request["user_id"], "offer.person_waiting", f"offer-waiting:{request_id}:{_stamp(now)}")
+            notice = Notice(
+                request["user_id"], "peer_offer.person_waiting", f"offer-waiting:{request_id}:{_stamp(now)}"
+            )
             self._outbox.enqueue(connection, [notice], now)
-            return OfferResult("offer.waiting", notices=(notice,))
+            return OfferResult("peer_offer.waiting", notices=(notice,))
 
         return await self._db.transaction(run)
 
@@ -401,7 +403,7 @@ class MatchService:
         expires = _parse(offer.expires_at)
         notice = Notice(
             offer.peer_user_id,
-            "offer.reminder",
+            "peer_offer.reminder",
             f"offer:{offer.id}:reminder",
             {"offer_id": offer.id, "hours": max(1, round((expires - now).total_seconds() / 3600))},
             Keyboard.REMINDER,
@@ -419,7 +421,9 @@ class MatchService:
         rows.add_never_pair(connection, offer.user_id, offer.peer_user_id, "expired", now)
         rows.mark_next_offer_due(connection, offer.request_id, now)
         self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
-        notice = Notice(offer.peer_user_id, "offer.expired_peer", f"offer:{offer.id}:expired", {"offer_id": offer.id})
+        notice = Notice(
+            offer.peer_user_id, "peer_offer.expired_peer", f"offer:{offer.id}:expired", {"offer_id": offer.id}
+        )
         self._outbox.enqueue(connection, [notice], now)
         return notice
 
@@ -478,11 +482,11 @@ class MatchService:
             rows.set_waiting(connection, match.request_id, True, now)
         for user_id in tell:
             if user_id == match.peer_user_id:
-                key, params = "match.ended_for_peer", {"number": match.number}
+                key, params = "peer_match.ended_for_peer", {"number": match.number}
             else:
                 name = connection.execute("SELECT display_name FROM peers WHERE id = ?", (match.peer_id,)).fetchone()
                 waiting = ended_by != "person"
-                key = "match.ended_for_person_waiting" if waiting else "match.ended_for_person"
+                key = "peer_match.ended_for_person_waiting" if waiting else "peer_match.ended_for_person"
                 params = {"name": name["display_name"] if name else ""}
             changes.notices.append(Notice(user_id, key, f"match:{match.id}:ended:{user_id}", params))
         return True
@@ -503,7 +507,7 @@ class MatchService:
                 return MatchResult(**_refusal(Refusal.ALREADY_ENDED), match=match), changes
             self._outbox.enqueue(connection, changes.notices, now)
             return MatchResult(
-                "match.ended_you", {"number": match.number}, tuple(changes.notices), match=match
+                "peer_match.ended_you", {"number": match.number}, tuple(changes.notices), match=match
             ), changes
 
         result, changes = await self._db.transaction(run)
@@ -568,22 +572,22 @@ class MatchService:
                 changes.notices.append(
                     Notice(
                         other,
-                        "match.contact_asked",
+                        "peer_match.contact_asked",
                         f"match:{match.id}:contact-asked:{other}",
                         {"number": match.number},
                     )
                 )
                 self._outbox.enqueue(connection, changes.notices, now)
-                return MatchResult("match.contact_waiting", notices=tuple(changes.notices), match=updated), changes
+                return MatchResult("peer_match.contact_waiting", notices=tuple(changes.notices), match=updated), changes
             rows.end_match(connection, match.id, role, "contacts_exchanged", now)
             self._load_changed(connection, match.peer_id, now)
             changes.freed_peers.add(match.peer_id)
             rows.close_request(connection, match.request_id, now)
             changes.notices.append(
-                Notice(other, "match.contact", f"match:{match.id}:contact:{other}", {"user_id": user_id})
+                Notice(other, "peer_match.contact", f"match:{match.id}:contact:{other}", {"user_id": user_id})
             )
             self._outbox.enqueue(connection, changes.notices, now)
-            return MatchResult("match.contact", {"user_id": other}, tuple(changes.notices), match=updated), changes
+            return MatchResult("peer_match.contact", {"user_id": other}, tuple(changes.notices), match=updated), changes
 
         result, changes = await self._db.transaction(run)
         await self._after(changes)
@@ -654,7 +658,9 @@ class MatchService:
             rows.close_offer(connection, offer.id, "withdrawn", now)
             self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
             changes.notices.append(
-                Notice(offer.peer_user_id, "offer.withdrawn", f"offer:{offer.id}:withdrawn", {"offer_id": offer.id})
+                Notice(
+                    offer.peer_user_id, "peer_offer.withdrawn", f"offer:{offer.id}:withdrawn", {"offer_id": offer.id}
+                )
             )
 
     # Erasure ----------------------------------------------------------------------------------------------------
@@ -680,7 +686,7 @@ class MatchService:
         self._store.intake.forget_cached(user_id)
         logger.info("erased rows=%d", erased)
         await self._after(changes)
-        return Result("privacy.deleted", {"rows": erased}, tuple(changes.notices))
+        return Result("peer_match.erased", {"rows": erased}, tuple(changes.notices))
 
     # Reading ----------------------------------------------------------------------------------------------------
 

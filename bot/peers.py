@@ -164,7 +164,9 @@ class PeerService:
         found = await self._db.read(lambda connection: applications.get(connection, application_id))
         if found is None or found.status == "draft":
             return ApplicationResult(**_fields(refused(Refusal.NOT_FOUND)))
-        return ApplicationResult("peer_apply.review", application=found)
+        return ApplicationResult(
+            "peer_apply.review", {"application_id": found.id, "alias": found.answers.alias}, application=found
+        )
 
     async def approve(self, coordinator_id: int, application_id: int) -> ApplicationResult:
         """Approve once: the peer becomes available at once, and the waiting list is matched again."""

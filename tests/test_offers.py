@@ -37,7 +37,7 @@ async def offered(world: World, person: int = PERSON, peer_user: int = PEER_A, n
 async def test_choosing_a_peer_offers_the_request_anonymised(world: World) -> None:
     _, offer_id = await offered(world)
     [notice] = await world.outbox(PEER_A)
-    assert notice["text_key"] == "offer.new" and notice["dedup_key"] == f"offer:{offer_id}:new"
+    assert notice["text_key"] == "peer_offer.new" and notice["dedup_key"] == f"offer:{offer_id}:new"
     params = json.loads(notice["params"])
     assert params["offer_id"] == offer_id and params["groups"] == ["mental_health"] and params["hours"] == 48
     assert params["keyboard"] == "offer"
@@ -55,7 +55,7 @@ async def test_one_open_offer_per_request_and_the_same_choice_twice_changes_noth
         world.clock().date(),
     )
     again = await world.matches.choose_peer(PERSON, await world.suggestion(PERSON, peer_id))
-    assert again.ok and again.reply == "offer.person_already_asked" and again.notices == ()
+    assert again.ok and again.reply == "peer_offer.person_already_asked" and again.notices == ()
     assert again.offer is not None and again.offer.id == offer_id
     other = await world.matches.choose_peer(PERSON, await world.suggestion(PERSON, other_peer))
     assert other.refusal is Refusal.ALREADY_OFFERED
@@ -75,7 +75,7 @@ async def test_accept_opens_a_match_and_tells_the_person(world: World) -> None:
     peer_id, offer_id = await offered(world)
     result = await world.matches.accept(offer_id, PEER_A)
     assert result.ok and result.match is not None and result.params == {"number": 1}
-    assert await world.keys_to(PERSON) == ["match.opened_person"]
+    assert await world.keys_to(PERSON) == ["peer_match.opened_person"]
     peer = await world.store.peers.get(peer_id)
     assert peer is not None and peer.active_matches == 1
     assert await world.offer_state(offer_id) == "accepted"
@@ -86,7 +86,7 @@ async def test_a_double_tap_or_second_device_accepts_once(world: World) -> None:
     first = await world.matches.accept(offer_id, PEER_A)
     second = await world.matches.accept(offer_id, PEER_A)
     assert first.ok and second.refusal is Refusal.ALREADY_ACCEPTED and second.params == {"number": 1}
-    assert await world.keys_to(PERSON) == ["match.opened_person"]
+    assert await world.keys_to(PERSON) == ["peer_match.opened_person"]
     count = await world.store.db.fetch_one("SELECT COUNT(*) AS n FROM matches")
     assert count is not None and count["n"] == 1
     assert (await world.matches.decline(offer_id, PEER_A)).refusal is Refusal.ALREADY_ACCEPTED
@@ -159,10 +159,10 @@ async def test_decline_keeps_the_two_apart_and_offers_the_next_best_peer(world: 
     _, offer_id = await offered(world)
     peer_b = await world.peer(PEER_B, "Jens")
     result = await world.matches.decline(offer_id, PEER_A, "knows_person")
-    assert result.ok and result.reply == "offer.declined_thanks"
-    assert [n.key for n in result.notices] == ["offer.new", "offer.person_next_asked"]
+    assert result.ok and result.reply == "peer_offer.declined_thanks"
+    assert [n.key for n in result.notices] == ["peer_offer.new", "peer_offer.person_next_asked"]
     assert result.notices[0].chat_id == PEER_B and result.notices[1].chat_id == PERSON
-    assert await world.keys_to(PERSON) == ["offer.person_next_asked"]
+    assert await world.keys_to(PERSON) == ["peer_offer.person_next_asked"]
     never = await world.store.db.read(lambda c: rows.never_paired(c, PEER_A, PERSON))
     assert never, "'I know this person' keeps them apart in either direction"
     request = await world.store.intake.open_request(PERSON)
@@ -176,7 +176,7 @@ async def test_decline_keeps_the_two_apart_and_offers_the_next_best_peer(world: 
 async def test_when_nobody_is_left_the_request_waits(world: World) -> None:
     _, offer_id = await offered(world)
     result = await world.matches.decline(offer_id, PEER_A)
-    assert [n.key for n in result.notices] == ["offer.person_waiting"]
+    assert [n.key for n in result.notices] == ["peer_offer.person_waiting"]
     request = await world.store.intake.open_request(PERSON)
     assert request is not None and request.waiting
     assert (await world.matches.run_due()).offered == 0, "the next-offer mark is cleared: nothing happens twice"
@@ -189,16 +189,16 @@ async def test_silence_expires_with_one_reminder_at_half_time(world: World) -> N
     assert (await world.matches.run_due()).reminded == 0
     world.clock.advance(minutes=2)
     first = await world.matches.run_due()
-    assert first.reminded == 1 and [n.key for n in first.notices] == ["offer.reminder"]
+    assert first.reminded == 1 and [n.key for n in first.notices] == ["peer_offer.reminder"]
     assert first.notices[0].not_after is not None
     assert (await world.matches.run_due()).reminded == 0, "one reminder only"
     world.clock.advance(hours=24)
     expired = await world.matches.run_due()
     assert (expired.expired, expired.offered) == (1, 1)
     # The reminder was never sent (nothing sends in this test), and once the offer expired it was no longer true.
-    assert await world.keys_to(PEER_A) == ["offer.new", "offer.expired_peer"]
-    assert await world.keys_to(PEER_B) == ["offer.new"]
-    assert await world.keys_to(PERSON) == ["offer.person_next_asked"]
+    assert await world.keys_to(PEER_A) == ["peer_offer.new", "peer_offer.expired_peer"]
+    assert await world.keys_to(PEER_B) == ["peer_offer.new"]
+    assert await world.keys_to(PERSON) == ["peer_offer.person_next_asked"]
     again = await world.matches.run_due()
     assert (again.expired, again.offered, again.reminded) == (0, 0, 0)
 
@@ -208,16 +208,16 @@ async def test_a_reminder_no_longer_true_is_dropped(world: World) -> None:
     world.clock.advance(hours=25)
     assert (await world.matches.accept(offer_id, PEER_A)).ok
     assert (await world.matches.run_due()).reminded == 0
-    assert "offer.reminder" not in await world.keys_to(PEER_A)
+    assert "peer_offer.reminder" not in await world.keys_to(PEER_A)
 
 
 async def test_a_queued_reminder_is_taken_back_when_the_peer_answers(world: World) -> None:
     _, offer_id = await offered(world)
     world.clock.advance(hours=25)
     assert (await world.matches.run_due()).reminded == 1
-    assert "offer.reminder" in await world.keys_to(PEER_A)
+    assert "peer_offer.reminder" in await world.keys_to(PEER_A)
     await world.matches.decline(offer_id, PEER_A)
-    assert "offer.reminder" not in await world.keys_to(PEER_A), "an unsent reminder is no longer true"
+    assert "peer_offer.reminder" not in await world.keys_to(PEER_A), "an unsent reminder is no longer true"
 
 
 async def test_expiry_survives_a_restart_and_fires_once(tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ async def test_expiry_survives_a_restart_and_fires_once(tmp_path: Path) -> None:
     world = await World.open(path, clock)
     run = await world.matches.run_due()
     assert (run.reminded, run.expired, run.offered) == (0, 0, 0), "nothing fires twice after a restart"
-    assert await world.keys_to(PEER_A) == ["offer.new", "offer.expired_peer"]
+    assert await world.keys_to(PEER_A) == ["peer_offer.new", "peer_offer.expired_peer"]
     assert await world.offer_state(offer_id) == "expired"
     await world.close()
 
@@ -262,7 +262,7 @@ async def test_a_crash_between_expiry_and_the_next_offer_loses_nothing(tmp_path:
     world = await World.open(path, clock)
     run = await world.matches.run_due()
     assert (run.expired, run.offered) == (0, 1)
-    assert await world.keys_to(PEER_B) == ["offer.new"]
+    assert await world.keys_to(PEER_B) == ["peer_offer.new"]
     await world.close()
 
 
@@ -273,7 +273,7 @@ async def test_ending_frees_capacity_and_tells_the_other_side_only_that(world: W
     assert (await world.matches.end_match(STRANGER, match.id)).refusal is Refusal.NOT_FOUND
     before = world.rematches
     ended = await world.matches.end_match(PEER_A, match.id, "no_time")
-    assert ended.ok and [(n.chat_id, n.key) for n in ended.notices] == [(PERSON, "match.ended_for_person_waiting")]
+    assert ended.ok and [(n.chat_id, n.key) for n in ended.notices] == [(PERSON, "peer_match.ended_for_person_waiting")]
     assert "no_time" not in json.dumps([n.params for n in ended.notices])
     assert world.rematches == before + 1, "freed capacity matches the waiting list again"
     peer = await world.store.peers.get(peer_id)
@@ -289,7 +289,7 @@ async def test_the_person_ending_closes_their_request(world: World) -> None:
     assert match is not None
     ended = await world.matches.end_match(PERSON, match.id, "done")
     assert [(n.chat_id, n.key, dict(n.params)) for n in ended.notices] == [
-        (PEER_A, "match.ended_for_peer", {"number": 1})
+        (PEER_A, "peer_match.ended_for_peer", {"number": 1})
     ]
     assert await world.store.intake.open_request(PERSON) is None
 
@@ -304,7 +304,7 @@ async def test_report_reaches_coordinators_in_the_reporters_words_and_a_block_en
     params = json.loads(to_coordinator["params"])
     assert params["text"] == "Han skrev grimme ting" and str(PERSON) not in to_coordinator["params"]
     assert str(PEER_A) not in to_coordinator["params"], "the coordinator gets the words, not the ids"
-    assert await world.keys_to(PEER_A) == ["offer.new", "match.ended_for_peer"]
+    assert await world.keys_to(PEER_A) == ["peer_offer.new", "peer_match.ended_for_peer"]
     assert (await world.matches.report(STRANGER, match.id, "x", block=False)).refusal is Refusal.NOT_FOUND
     suspended = await world.matches.suspend_reported(COORDINATOR, params["report_id"])
     assert suspended.ok and await world.store.db.read(lambda c: rows.is_suspended(c, PEER_A))
@@ -321,9 +321,9 @@ async def test_suspending_a_peer_ends_matches_kindly_and_passes_offers_on(world:
     assert (await world.matches.suspend(PEER_B, PEER_A, "x")).refusal is Refusal.NOT_COORDINATOR
     result = await world.matches.suspend(COORDINATOR, PEER_A, "grænseoverskridende")
     assert result.ok
-    assert "match.ended_for_person_waiting" in await world.keys_to(PERSON)
-    assert await world.keys_to(OTHER_PERSON) == ["offer.person_next_asked"], "the open offer went to the next peer"
-    assert await world.keys_to(PEER_B) == ["offer.new"]
+    assert "peer_match.ended_for_person_waiting" in await world.keys_to(PERSON)
+    assert await world.keys_to(OTHER_PERSON) == ["peer_offer.person_next_asked"], "the open offer went to the next peer"
+    assert await world.keys_to(PEER_B) == ["peer_offer.new"]
     assert await world.offer_state(second.offer.id) == "withdrawn"
     request = await world.store.intake.open_request(THIRD_PERSON)
     assert request is None
@@ -348,7 +348,7 @@ async def test_delete_by_the_person_ends_their_match_and_erases_them(world: Worl
         lambda c: rows.record_relayed(c, rows.RelayedMessage(match.id, PERSON, 10, PEER_A, 20), world.clock())
     )
     result = await world.matches.erase_person(PERSON)
-    assert [(n.chat_id, n.key) for n in result.notices] == [(PEER_A, "match.ended_for_peer")]
+    assert [(n.chat_id, n.key) for n in result.notices] == [(PEER_A, "peer_match.ended_for_peer")]
     peer = await world.store.peers.get(peer_id)
     assert peer is not None and peer.active_matches == 0
     for table in ("offers", "matches", "relay_messages", "never_pairs", "support_requests"):
@@ -361,8 +361,8 @@ async def test_delete_by_the_peer_sends_open_offers_on_and_the_person_waits(worl
     await world.matches.accept(offer_id, PEER_A)
     _, second_offer = await offered(world, OTHER_PERSON, PEER_A, "Mette")
     await world.matches.erase_person(PEER_A)
-    assert await world.keys_to(PERSON) == ["match.opened_person", "match.ended_for_person_waiting"]
-    assert await world.keys_to(OTHER_PERSON) == ["offer.person_waiting"]
+    assert await world.keys_to(PERSON) == ["peer_match.opened_person", "peer_match.ended_for_person_waiting"]
+    assert await world.keys_to(OTHER_PERSON) == ["peer_offer.person_waiting"]
     assert await world.store.peers.get(1) is None
     assert await world.outbox(PEER_A) == []
     left = await world.store.db.fetch_one("SELECT COUNT(*) AS n FROM offers WHERE id = ?", (second_offer,))
@@ -374,10 +374,12 @@ async def test_contacts_are_exchanged_only_when_both_agree(world: World) -> None
     match = (await world.matches.accept(offer_id, PEER_A)).match
     assert match is not None
     first = await world.matches.share_contact(PERSON, match.id)
-    assert first.reply == "match.contact_waiting" and [n.key for n in first.notices] == ["match.contact_asked"]
+    assert first.reply == "peer_match.contact_waiting" and [n.key for n in first.notices] == [
+        "peer_match.contact_asked"
+    ]
     assert str(PERSON) not in json.dumps([dict(n.params) for n in first.notices])
     both = await world.matches.share_contact(PEER_A, match.id)
-    assert both.reply == "match.contact" and both.params == {"user_id": PERSON}
+    assert both.reply == "peer_match.contact" and both.params == {"user_id": PERSON}
     assert [(n.chat_id, dict(n.params)) for n in both.notices] == [(PERSON, {"user_id": PEER_A})]
     assert (await world.matches.share_contact(PERSON, match.id)).refusal is Refusal.MATCH_ENDED
 

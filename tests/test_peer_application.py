@@ -194,7 +194,7 @@ async def test_pause_hides_the_peer_and_passes_open_offers_on_and_resume_returns
     offer = await world.matches.choose_peer(PERSON, await world.suggestion(PERSON, view.profile.peer_id))
     assert offer.offer is not None
     paused = await world.peers.pause(APPLICANT, world.clock() + timedelta(days=3))
-    assert paused.reply == "peer.paused_until" and [n.key for n in paused.notices] == ["offer.person_waiting"]
+    assert paused.reply == "peer.paused_until" and [n.key for n in paused.notices] == ["peer_offer.person_waiting"]
     assert await world.offer_state(offer.offer.id) == "withdrawn"
     assert await world.candidates_for(request) == set()
     world.clock.advance(days=3, minutes=1)
