@@ -40,11 +40,7 @@ async def save_processed_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def rematch_waiting(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Match the waiting list again and tell each person whose request now has a peer, once a day at most."""
     svc = services(context)
-    today = local_today(svc.settings.zone)
-    for request, _ in await svc.matchmaker.rematch_waiting(today):
-        await svc.store.outbox.enqueue(
-            request.user_id, "match.rematch_found", dedup_key=f"rematch:{request.id}:{today}"
-        )
+    await svc.matchmaker.rematch_and_tell(local_today(svc.settings.zone))
 
 
 def schedule(application: Application, settings: Settings, dispatcher: OutboxDispatcher) -> None:

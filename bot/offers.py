@@ -516,8 +516,11 @@ class MatchService:
 
     async def report(self, user_id: int, match_id: int, text: str, *, block: bool) -> MatchResult:
         """/rapporter: the reporter's own words reach the coordinators, nothing else; a block also ends the match
-        and keeps the two apart. The other side is told only that the match ended."""
+        and keeps the two apart (a block needs no words). The other side is told only that the match ended.
+        A report may concern an ended match too: what happened is no less true for that."""
         words = text.strip()[:REPORT_MAX]
+        if not words and not block:
+            return MatchResult(**_refusal(Refusal.INCOMPLETE))
         now = self._clock()
 
         def run(connection: sqlite3.Connection) -> tuple[MatchResult, _Changes]:
@@ -527,6 +530,12 @@ class MatchService:
             if match is None or role is None:
                 return MatchResult(**_refusal(Refusal.NOT_FOUND)), changes
             other = match.other_side(user_id)
+            if not words:  # a block without words: nothing for the coordinators to read
+                rows.add_never_pair(connection, match.user_id, match.peer_user_id, "blocked", now)
+                if not self._end(connection, match, role, "blocked", now, changes, tell=[other]):
+                    return MatchResult(**_refusal(Refusal.ALREADY_ENDED), match=match), changes
+                self._outbox.enqueue(connection, changes.notices, now)
+                return MatchResult("report.blocked", {}, tuple(changes.notices), match=match), changes
             report_id = rows.insert_report(connection, match.id, user_id, other, words, block, now)
             changes.notices.extend(
                 Notice(

@@ -95,7 +95,9 @@ class World:
         await self.store.close()
 
     async def _rematch(self) -> None:
+        """Wired as the lead wires it: the waiting list is matched again and told."""
         self.rematches += 1
+        await self.matchmaker.rematch_and_tell(self.clock().astimezone(ZONE).date())
 
     async def person(self, user_id: int, **changes: object) -> SupportRequest:
         """A person who gave consent, confirmed an intake and got suggestions."""

@@ -391,3 +391,17 @@ async def test_overview_lists_offers_and_matches_in_both_roles(world: World) -> 
     assert [o.id for o in (await world.matches.overview(PERSON)).my_offers] == [offer_id]
     await world.matches.accept(offer_id, PEER_A)
     assert len((await world.matches.overview(PERSON)).matches) == 1
+
+
+async def test_a_block_needs_no_words_and_a_report_needs_some(world: World) -> None:
+    _, offer_id = await offered(world)
+    match = (await world.matches.accept(offer_id, PEER_A)).match
+    assert match is not None
+    assert (await world.matches.report(PEER_A, match.id, "   ", block=False)).refusal is Refusal.INCOMPLETE
+    blocked = await world.matches.report(PEER_A, match.id, "", block=True)
+    assert blocked.reply == "report.blocked" and await world.outbox(COORDINATOR) == []
+    assert [(n.chat_id, n.key) for n in blocked.notices] == [(PERSON, "peer_match.ended_for_person_waiting")]
+    assert await world.store.db.read(lambda c: rows.never_paired(c, PERSON, PEER_A))
+    assert (await world.matches.report(PEER_A, match.id, "", block=True)).refusal is Refusal.ALREADY_ENDED
+    later = await world.matches.report(PERSON, match.id, "Det, der skete, var ikke i orden", block=False)
+    assert later.ok, "a report may concern an ended match"

@@ -228,3 +228,11 @@ async def test_a_suspended_peer_cannot_pause_or_resume_their_way_back(world: Wor
     assert (await world.peers.start_application(APPLICANT, "da")).refusal is Refusal.SUSPENDED
     assert (await world.matches.lift_suspension(COORDINATOR, APPLICANT)).ok
     assert (await world.peers.resume(APPLICANT)).reply == "peer.resumed"
+
+
+async def test_an_approval_tells_a_waiting_person_at_once(world: World) -> None:
+    request = await world.person(PERSON)
+    assert (await world.store.intake.open_request(PERSON)).waiting  # type: ignore[union-attr]
+    await world.peers.approve(COORDINATOR, await applied(world))
+    assert await world.keys_to(PERSON) == ["match.rematch_found"]
+    assert await world.candidates_for(request) != set()
