@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import from_db, to_db, utc_now
+from bot.config import Settings
 from bot.matchmaker import Matchmaker
 from bot.notices import Keyboard, Notice, Priority
 from bot.outcomes import Clock, Outbox, Refusal, Result, TableOutbox, refused
@@ -754,3 +755,24 @@ def _stamp(moment: datetime) -> str:
 
 def _parse(text: str) -> datetime:
     return from_db(text)
+
+
+def build_match_service(
+    store: Store, matchmaker: Matchmaker, settings: Settings, *, outbox: Outbox | None = None
+) -> MatchService:
+    """The service as the bot runs it: OFFER_TIMEOUT_HOURS, the coordinators of ADMIN_IDS, and a peer who becomes
+    available matching the waiting list again at once (Matchmaker.rematch_and_tell)."""
+    zone = settings.zone
+
+    async def rematch() -> None:
+        await matchmaker.rematch_and_tell(utc_now().astimezone(zone).date())
+
+    return MatchService(
+        store,
+        matchmaker,
+        offer_timeout=timedelta(hours=settings.offer_timeout_hours),
+        coordinators=settings.admin_ids,
+        zone=zone,
+        outbox=outbox,
+        on_peer_available=rematch,
+    )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.offers import build_match_service
 from bot.outcomes import Refusal
 from bot.store import matches as rows
 from tests.peer_world import COORDINATOR, Clock, World
@@ -405,3 +407,14 @@ async def test_a_block_needs_no_words_and_a_report_needs_some(world: World) -> N
     assert (await world.matches.report(PEER_A, match.id, "", block=True)).refusal is Refusal.ALREADY_ENDED
     later = await world.matches.report(PERSON, match.id, "Det, der skete, var ikke i orden", block=False)
     assert later.ok, "a report may concern an ended match"
+
+
+async def test_the_service_as_the_bot_builds_it_follows_the_settings(world: World) -> None:
+    settings = Settings(bot_token="1:A", admin_ids=(COORDINATOR,), offer_timeout_hours=6, _env_file=None)  # type: ignore[call-arg]
+    service = build_match_service(world.store, world.matchmaker, settings)
+    assert service.timeout_hours == 6 and service.is_coordinator(COORDINATOR) and not service.is_coordinator(PEER_A)
+    await world.person(PERSON)
+    assert (await world.store.intake.open_request(PERSON)).waiting  # type: ignore[union-attr]
+    await world.peer(PEER_A, "Mette")
+    await service._peer_available()
+    assert await world.keys_to(PERSON) == ["match.rematch_found"]
