@@ -122,6 +122,11 @@ class MatchService:
         return round(self._timeout.total_seconds() / 3600)
 
     @property
+    def zone(self) -> ZoneInfo:
+        """Where the people are: dates people name (a pause until ...) are local dates."""
+        return self._zone
+
+    @property
     def coordinators(self) -> tuple[int, ...]:
         return self._coordinators
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from bot.clock import local_date_text
 from bot.i18n import Catalogue
 from matching.geo import Geography
 
@@ -30,8 +29,6 @@ def render(
         values["numbers"] = ", ".join(f"#{number}" for number in values["numbers"])  # type: ignore[union-attr]
     if key == "peer_apply.to_coordinators":
         values["kind"] = catalogue.text(language, f"match.peer_kind.{values['kind']}")
-    if values.get("until"):
-        values["until"] = local_date_text(str(values["until"]), zone)
     return catalogue.text(language, key, **values)
 
 

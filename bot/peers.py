@@ -10,7 +10,7 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.clock import to_db
 from bot.notices import Keyboard, Notice
@@ -266,12 +266,16 @@ class PeerService:
             await self._peer_available()
         return result
 
-    async def pause(self, user_id: int, until: datetime | None = None) -> Result:
-        """/pause, optionally until a date: no new offers, and open offers go on to the next best peer.
-        Open matches continue: pausing is about new people."""
+    async def pause(self, user_id: int, until: date | None = None) -> Result:
+        """/pause, optionally up to and including a date where the peer lives: no new offers, and open offers go on
+        to the next best peer. Open matches continue: pausing is about new people. The pause ends by itself at
+        the local midnight after `until` (run_due); a date already past pauses until /resume."""
         now = self._clock()
-        if until is not None and until <= now:
-            until = None
+        resume_at = None
+        if until is not None:
+            resume_at = datetime.combine(until + timedelta(days=1), time(), self._matches.zone).astimezone(UTC)
+            if resume_at <= now:
+                resume_at = None
 
         def run(connection: sqlite3.Connection) -> tuple[Result, list[int]]:
             peer = rows.peer_state(connection, user_id=user_id)
@@ -279,11 +283,12 @@ class PeerService:
                 return refused(Refusal.NOT_A_PEER), []
             if peer.suspended:
                 return refused(Refusal.SUSPENDED), []
-            rows.set_peer_status(connection, peer.id, "paused", now, until)
+            rows.set_peer_status(connection, peer.id, "paused", now, resume_at)
             self._store.peers.reindex_in(connection, [peer.id])
             withdrawn = self._matches.withdraw_peer_offers(connection, user_id, now)
-            reply = "peer.paused_until" if until else "peer.paused"
-            return Result(reply, {"until": to_db(until) if until else ""}), withdrawn
+            if resume_at is None or until is None:
+                return Result("peer.paused"), withdrawn
+            return Result("peer.paused_until", {"until": until.strftime("%d.%m.%Y")}), withdrawn
 
         result, withdrawn = await self._db.transaction(run)
         if withdrawn:

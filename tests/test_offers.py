@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -418,3 +419,54 @@ async def test_the_service_as_the_bot_builds_it_follows_the_settings(world: Worl
     await world.peer(PEER_A, "Mette")
     await service._peer_available()
     assert await world.keys_to(PERSON) == ["match.rematch_found"]
+
+
+async def test_two_devices_pressing_at_the_same_moment_open_one_match(world: World) -> None:
+    _, offer_id = await offered(world)
+    first, second = await asyncio.gather(world.matches.accept(offer_id, PEER_A), world.matches.accept(offer_id, PEER_A))
+    assert sorted([first.ok, second.ok]) == [False, True]
+    assert {first.refusal, second.refusal} == {None, Refusal.ALREADY_ACCEPTED}
+    assert await world.keys_to(PERSON) == ["peer_match.opened_person"]
+
+
+async def test_accept_and_decline_at_the_same_moment_decide_once(world: World) -> None:
+    _, offer_id = await offered(world)
+    accepted, declined = await asyncio.gather(
+        world.matches.accept(offer_id, PEER_A), world.matches.decline(offer_id, PEER_A)
+    )
+    assert accepted.ok and declined.refusal is Refusal.ALREADY_ACCEPTED
+    assert await world.offer_state(offer_id) == "accepted"
+
+
+async def test_simultaneous_accepts_never_exceed_capacity(world: World) -> None:
+    peer_id = await world.peer(PEER_A, "Mette", capacity=1)
+    offers = []
+    for person in (PERSON, OTHER_PERSON, THIRD_PERSON):
+        await world.person(person)
+        result = await world.matches.choose_peer(person, await world.suggestion(person, peer_id))
+        assert result.offer is not None
+        offers.append(result.offer.id)
+    results = await asyncio.gather(*(world.matches.accept(offer, PEER_A) for offer in offers))
+    assert [r.ok for r in results].count(True) == 1
+    assert {r.refusal for r in results if not r.ok} == {Refusal.AT_CAPACITY}
+    open_matches = await world.store.db.fetch_one("SELECT COUNT(*) AS n FROM matches WHERE state = 'open'")
+    assert open_matches is not None and open_matches["n"] == 1
+
+
+async def test_the_next_offer_is_made_once_however_many_race_for_it(world: World) -> None:
+    _, offer_id = await offered(world)
+    await world.peer(PEER_B, "Jens")
+    world.clock.advance(hours=49)
+    offer = await world.store.db.read(lambda c: rows.offer(c, offer_id))
+    assert offer is not None
+    await world.store.db.transaction(lambda c: world.matches._expire(c, offer, world.clock()))
+    results = await asyncio.gather(
+        world.matches.offer_next(offer.request_id),
+        world.matches.offer_next(offer.request_id),
+        world.matches.run_due(),
+    )
+    assert [r.offer is not None for r in results[:2]].count(True) + results[2].offered == 1
+    assert await world.keys_to(PEER_B) == ["peer_offer.new"]
+    assert await world.keys_to(PERSON) == ["peer_offer.person_next_asked"]
+    open_offers = await world.store.db.fetch_one("SELECT COUNT(*) AS n FROM offers WHERE state = 'open'")
+    assert open_offers is not None and open_offers["n"] == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -193,14 +193,23 @@ async def test_pause_hides_the_peer_and_passes_open_offers_on_and_resume_returns
     request = await world.person(PERSON)
     offer = await world.matches.choose_peer(PERSON, await world.suggestion(PERSON, view.profile.peer_id))
     assert offer.offer is not None
-    paused = await world.peers.pause(APPLICANT, world.clock() + timedelta(days=3))
-    assert paused.reply == "peer.paused_until" and [n.key for n in paused.notices] == ["peer_offer.person_waiting"]
+    past = await world.peers.pause(APPLICANT, date(2026, 11, 30))
+    assert past.reply == "peer.paused", "a date already past pauses until /resume"
+    assert (await world.peers.resume(APPLICANT)).reply == "peer.resumed"
+    offer = await world.matches.choose_peer(PERSON, await world.suggestion(PERSON, view.profile.peer_id))
+    assert offer.offer is not None
+    paused = await world.peers.pause(APPLICANT, date(2026, 12, 3))  # up to and including Thursday, Danish time
+    assert paused.reply == "peer.paused_until" and paused.params == {"until": "03.12.2026"}
+    assert [n.key for n in paused.notices] == ["peer_offer.person_waiting"]
     assert await world.offer_state(offer.offer.id) == "withdrawn"
     assert await world.candidates_for(request) == set()
-    world.clock.advance(days=3, minutes=1)
+    world.clock.now = datetime(2026, 12, 3, 22, 59, tzinfo=UTC)  # 23:59 in Copenhagen
+    assert (await world.matches.run_due()).resumed == 0
+    world.clock.now = datetime(2026, 12, 3, 23, 0, tzinfo=UTC)  # midnight in Copenhagen
     before = world.rematches
     run = await world.matches.run_due()
     assert run.resumed == 1 and world.rematches == before + 1
+    assert (await world.keys_to(APPLICANT))[-1] == "peer.resumed_by_date"
     assert await world.candidates_for(request) == {view.profile.peer_id}, "a withdrawn offer keeps nobody apart"
     assert (await world.matches.run_due()).resumed == 0
     assert (await world.peers.resume(APPLICANT)).reply == "peer.already_active"

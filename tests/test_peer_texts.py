@@ -49,7 +49,7 @@ async def test_every_notice_and_reply_of_a_busy_day_renders(tmp_path: Path) -> N
     try:
         application = await applied(world, 7_500_000_001)
         results.append(await world.peers.approve(COORDINATOR, application))
-        results.append(await world.peers.pause(7_500_000_001, world.clock().replace(day=20)))
+        results.append(await world.peers.pause(7_500_000_001, world.clock().date().replace(day=20)))
         _, offer_id = await offered(world)
         await world.peer(PEER_B, "Jens")
         results.append(await world.matches.decline(offer_id, PEER_A, "not_a_fit"))
