@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from bot.db import MIGRATIONS_DIR, connect, migrate
 from bot.offers import build_match_service
 from bot.outcomes import Refusal
+from bot.store import Store
 from bot.store import matches as rows
+from bot.store.database import Database
+from matching.geo import default_geography
 from tests.peer_world import COORDINATOR, Clock, World
+from tests.test_match_handlers import peer
+from tests.test_matching_store import need
 
 PERSON, OTHER_PERSON, THIRD_PERSON = 7_100_000_001, 7_100_000_002, 7_100_000_003
 PEER_A, PEER_B, STRANGER = 7_200_000_001, 7_200_000_002, 7_300_000_001
@@ -470,3 +477,38 @@ async def test_the_next_offer_is_made_once_however_many_race_for_it(world: World
     assert await world.keys_to(PERSON) == ["peer_offer.person_next_asked"]
     open_offers = await world.store.db.fetch_one("SELECT COUNT(*) AS n FROM offers WHERE state = 'open'")
     assert open_offers is not None and open_offers["n"] == 1
+
+
+async def test_the_candidate_query_itself_leaves_out_suspended_and_never_again_peers(world: World) -> None:
+    kept = await world.peer(PEER_A, "Mette")
+    suspended = await world.peer(PEER_B, "Jens")
+    known = await world.peer(STRANGER, "Lise")
+    await world.store.db.transaction(lambda c: rows.suspend(c, PEER_B, "x", world.clock()))
+    await world.store.db.transaction(lambda c: rows.add_never_pair(c, STRANGER, PERSON, "knows_person", world.clock()))
+    found = {p.peer_id for p in await world.store.peers.candidates(need(person_id=PERSON), world.clock().date())}
+    assert found == {kept, known}, "suspension is honoured in SQL, not only by the peer's status"
+    assert await world.store.peers.exclusions(PERSON) == frozenset({known}), "never-again pairs hold both ways"
+    assert suspended not in found
+
+
+async def test_peers_saved_before_this_migration_carry_on(tmp_path: Path) -> None:
+    """A database from before the peers' migration keeps its peers, who stay suggestible and can be offered."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:3]:
+        shutil.copy(path, earlier / path.name)
+    path = tmp_path / "old.sqlite3"
+    connection = await connect(path)
+    await migrate(connection, earlier)
+    before = Store(Database(connection), default_geography())
+    peer_id = await before.peers.save(peer(PEER_A), "Mette")
+    await before.close()
+    world = World(await Store.open(path, default_geography()), Clock())  # migrates the rest
+    try:
+        assert await world.peers.view(PEER_A) is not None
+        await world.person(PERSON)
+        result = await world.matches.choose_peer(PERSON, await world.suggestion(PERSON, peer_id))
+        assert result.ok and result.offer is not None
+        assert (await world.matches.accept(result.offer.id, PEER_A)).ok
+    finally:
+        await world.close()
