@@ -15,9 +15,11 @@ from bot.clock import local_today, utc_now
 from bot.config import Settings
 from bot.outbox import OutboxDispatcher
 from bot.services import services
+from bot.store import applications
 
 UPDATE_MEMORY = timedelta(hours=48)
-# Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
+# Retention as the consent texts promise it: unfinished intakes and peer applications 30 days, ended requests
+# and rejected applications one year.
 DRAFT_RETENTION = timedelta(days=30)
 CLOSED_REQUEST_RETENTION = timedelta(days=365)
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
@@ -30,6 +32,8 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     await svc.store.updates.forget_older_than(UPDATE_MEMORY)
     await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
     await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
+    await svc.store.db.transaction(lambda c: applications.forget_stale_drafts(c, utc_now() - DRAFT_RETENTION))
+    await svc.store.db.transaction(lambda c: applications.forget_decided(c, utc_now() - CLOSED_REQUEST_RETENTION))
     svc.flood.forget_idle(time.monotonic())
 
 

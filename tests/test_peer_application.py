@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from telegram.ext import CallbackContext
 
+from bot import jobs
 from bot import peer_application as pa
 from bot.outcomes import Refusal
 from bot.peer_application import Draft, InvalidAnswer, Statement, Step
+from bot.store import applications
 from bot.store import matches as rows
 from matching.taxonomy import TargetGroup
+from tests.conftest import BotHarness
 from tests.peer_world import COORDINATOR, Clock, World, application_answers
 from tests.test_match_handlers import KOEGE
 
@@ -245,3 +249,29 @@ async def test_an_approval_tells_a_waiting_person_at_once(world: World) -> None:
     await world.peers.approve(COORDINATOR, await applied(world))
     assert await world.keys_to(PERSON) == ["match.rematch_found"]
     assert await world.candidates_for(request) != set()
+
+
+async def test_unfinished_and_rejected_applications_are_kept_only_as_long_as_the_consent_says(world: World) -> None:
+    await world.peers.start_application(PERSON, "da")
+    rejected = await applied(world)
+    await world.peers.reject(COORDINATOR, rejected, "Ikke nu")
+    later = world.clock() + timedelta(days=31)
+    assert await world.store.db.transaction(lambda c: applications.forget_stale_drafts(c, later - timedelta(days=30)))
+    assert await world.peers.draft(PERSON) is None
+    a_year = world.clock() + timedelta(days=364)
+    assert not await world.store.db.transaction(lambda c: applications.forget_decided(c, a_year - timedelta(days=365)))
+    after = world.clock() + timedelta(days=366)
+    assert await world.store.db.transaction(lambda c: applications.forget_decided(c, after - timedelta(days=365)))
+
+
+async def test_housekeeping_forgets_unfinished_applications_after_30_days(harness: BotHarness) -> None:
+    db = harness.services.store.db
+    for user_id, updated in ((APPLICANT, "2020-01-01T00:00:00.000000Z"), (PERSON, "2999-01-01T00:00:00.000000Z")):
+        await db.write(
+            "INSERT INTO peer_applications (user_id, status, step, answers, consent_version, consented_at,"
+            " created_at, updated_at) VALUES (?, 'draft', 'alias', '{}', 'v', ?, ?, ?)",
+            (user_id, updated, updated, updated),
+        )
+    await jobs.housekeeping(CallbackContext(harness.application))
+    left = await db.fetch_all("SELECT user_id FROM peer_applications")
+    assert [row["user_id"] for row in left] == [PERSON]

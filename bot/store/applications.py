@@ -127,3 +127,12 @@ def forget_stale_drafts(connection: sqlite3.Connection, idle_since: datetime) ->
 
 def _answers(draft: Draft) -> str:
     return json.dumps(draft.answers.to_json(), ensure_ascii=False)
+
+
+def forget_decided(connection: sqlite3.Connection, decided_before: datetime) -> int:
+    """Rejected and withdrawn applications are kept a year after the decision (as the consent says), then go.
+    An approved application stays while its peer does; /delete removes it with them."""
+    return connection.execute(
+        "DELETE FROM peer_applications WHERE status IN ('rejected', 'withdrawn') AND decided_at < ?",
+        (to_db(decided_before),),
+    ).rowcount
