@@ -247,6 +247,9 @@ class MatchService:
                 return MatchResult(**_refusal(Refusal.AT_CAPACITY, capacity=peer.capacity))
             request = rows.request_row(connection, offer.request_id)
             if request is None or request["status"] != "open" or rows.is_suspended(connection, offer.user_id):
+                # The person moved on (a new request, a suspension): the offer ends here, not by expiry later.
+                rows.close_offer(connection, offer.id, "withdrawn", now)
+                self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
                 return MatchResult(**_refusal(Refusal.NO_LONGER_OPEN))
             if request["age_band"] == AgeBand.UNDER_18.value:
                 return MatchResult(**_refusal(Refusal.MINOR))

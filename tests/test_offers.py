@@ -18,7 +18,7 @@ from bot.store import Store
 from bot.store import matches as rows
 from bot.store.database import Database
 from matching.geo import default_geography
-from tests.peer_world import COORDINATOR, Clock, World
+from tests.peer_world import COORDINATOR, Clock, World, request_answers
 from tests.test_match_handlers import peer
 from tests.test_matching_store import need
 
@@ -512,3 +512,13 @@ async def test_peers_saved_before_this_migration_carry_on(tmp_path: Path) -> Non
         assert (await world.matches.accept(result.offer.id, PEER_A)).ok
     finally:
         await world.close()
+
+
+async def test_an_offer_for_a_request_the_person_replaced_ends_when_the_peer_answers(world: World) -> None:
+    _, offer_id = await offered(world)
+    await world.store.intake.confirm(PERSON, request_answers())  # a new intake replaces the request
+    assert (await world.matches.accept(offer_id, PEER_A)).refusal is Refusal.NO_LONGER_OPEN
+    assert await world.offer_state(offer_id) == "withdrawn"
+    world.clock.advance(hours=49)
+    assert (await world.matches.run_due()).expired == 0, "nothing left to expire"
+    assert "peer_offer.expired_peer" not in await world.keys_to(PEER_A)
