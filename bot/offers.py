@@ -1,5 +1,5 @@
-"""The life of a match: a chosen peer is offered the request, accepts or declines (or stays silent), the
-match opens and ends; reports, blocks, suspensions and erasure end it early.
+"""The life of an offer: a chosen peer is offered the request and accepts (a match opens) or declines or stays
+silent (the request goes on to the next best peer, or waits). What follows an acceptance is bot/matches.py.
 
 Every change of state is one transaction that also queues the notices it causes (bot/notices.py), so a
 crash leaves either both or neither. Times come from an injected clock. Expiry, reminders and the next
@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import from_db, to_db, utc_now
-from bot.config import Settings
 from bot.matchmaker import Matchmaker
 from bot.notices import Keyboard, Notice, Priority
 from bot.outcomes import Clock, Outbox, Refusal, Result, TableOutbox, refused
@@ -26,12 +25,10 @@ from bot.store import Store
 from bot.store import matches as rows
 from bot.store.intake import request_from_row
 from bot.store.matches import MatchRecord, OfferRecord, PeerState
-from bot.store.privacy import erase_rows
 from matching.taxonomy import AgeBand
 
 logger = logging.getLogger(__name__)
 
-REPORT_MAX = 2000
 PeerAvailable = Callable[[], Awaitable[object]]
 
 
@@ -43,14 +40,6 @@ class DeclineReason:
     KNOWS_PERSON = "knows_person"
     OTHER = "other"
     ALL = (NO_TIME, NOT_A_FIT, KNOWS_PERSON, OTHER)
-
-
-class EndReason:
-    DONE = "done"
-    NOT_HELPFUL = "not_helpful"
-    NO_TIME = "no_time"
-    OTHER = "other"
-    CHOSEN = (DONE, NOT_HELPFUL, NO_TIME, OTHER)  # the reasons a side may choose with /afslut
 
 
 @dataclass(frozen=True)
@@ -75,26 +64,16 @@ class DueRun:
     notices: tuple[Notice, ...] = ()
 
 
-@dataclass(frozen=True)
-class Overview:
-    """/mine: a person's open offers and matches in both roles."""
-
-    offers_to_me: tuple[OfferRecord, ...]  # as a peer, waiting for my answer
-    my_offers: tuple[OfferRecord, ...]  # as a person, waiting for a peer's answer
-    matches: tuple[MatchRecord, ...]  # open, in either role
-
-
 @dataclass
-class _Changes:
+class Changes:
     """Collected inside a transaction: notices to queue, and what must happen after the commit."""
 
     notices: list[Notice] = field(default_factory=list)
-    retract: list[str] = field(default_factory=list)
     next_offer_for: set[int] = field(default_factory=set)
     freed_peers: set[int] = field(default_factory=set)
 
 
-class MatchService:
+class OfferService:
     def __init__(
         self,
         store: Store,
@@ -144,32 +123,32 @@ class MatchService:
                 "SELECT * FROM suggestions WHERE id = ? AND user_id = ? AND kind = 'peer'", (suggestion_id, user_id)
             ).fetchone()
             if suggestion is None:
-                return OfferResult(**_refusal(Refusal.NOT_FOUND))
+                return OfferResult(**refusal_fields(Refusal.NOT_FOUND))
             if rows.is_suspended(connection, user_id):
-                return OfferResult(**_refusal(Refusal.SUSPENDED))
+                return OfferResult(**refusal_fields(Refusal.SUSPENDED))
             request = rows.request_row(connection, suggestion["request_id"])
             if request is None or request["status"] != "open":
-                return OfferResult(**_refusal(Refusal.NO_REQUEST))
+                return OfferResult(**refusal_fields(Refusal.NO_REQUEST))
             if request["age_band"] == AgeBand.UNDER_18.value:
-                return OfferResult(**_refusal(Refusal.MINOR))
+                return OfferResult(**refusal_fields(Refusal.MINOR))
             if rows.open_match_for_request(connection, request["id"]) is not None:
-                return OfferResult(**_refusal(Refusal.ALREADY_MATCHED))
+                return OfferResult(**refusal_fields(Refusal.ALREADY_MATCHED))
             peer_id = int(suggestion["candidate"])
             current = rows.open_offer_for_request(connection, request["id"])
             if current is not None:
                 if current.peer_id == peer_id:  # the same choice again: nothing new happens
                     return OfferResult("peer_offer.person_already_asked", {"hours": self.timeout_hours}, offer=current)
-                return OfferResult(**_refusal(Refusal.ALREADY_OFFERED), offer=current)
+                return OfferResult(**refusal_fields(Refusal.ALREADY_OFFERED), offer=current)
             peer = rows.peer_state(connection, peer_id=peer_id)
             if peer is None or not peer.available or peer.user_id == user_id:
-                return OfferResult(**_refusal(Refusal.PEER_UNAVAILABLE))
+                return OfferResult(**refusal_fields(Refusal.PEER_UNAVAILABLE))
             if rows.never_paired(connection, user_id, peer.user_id):
-                return OfferResult(**_refusal(Refusal.PEER_UNAVAILABLE))
+                return OfferResult(**refusal_fields(Refusal.PEER_UNAVAILABLE))
             connection.execute(
                 "UPDATE suggestions SET chosen_at = COALESCE(chosen_at, ?) WHERE id = ?",
                 (_stamp(now), suggestion_id),
             )
-            changes = _Changes()
+            changes = Changes()
             offer = self._make_offer(connection, request, peer, now, changes)
             self._outbox.enqueue(connection, changes.notices, now)
             return OfferResult(
@@ -185,7 +164,7 @@ class MatchService:
         return result
 
     def _make_offer(
-        self, connection: sqlite3.Connection, request: sqlite3.Row, peer: PeerState, now: datetime, changes: _Changes
+        self, connection: sqlite3.Connection, request: sqlite3.Row, peer: PeerState, now: datetime, changes: Changes
     ) -> OfferRecord:
         """The offer row and the peer's notice with an anonymised summary: codes only, no name, handle or free text."""
         offer = rows.insert_offer(
@@ -238,23 +217,23 @@ class MatchService:
                 return MatchResult(**_as_fields(refusal))
             peer = rows.peer_state(connection, peer_id=offer.peer_id)
             if peer is None:
-                return MatchResult(**_refusal(Refusal.NOT_A_PEER))
+                return MatchResult(**refusal_fields(Refusal.NOT_A_PEER))
             if peer.suspended:
-                return MatchResult(**_refusal(Refusal.SUSPENDED))
+                return MatchResult(**refusal_fields(Refusal.SUSPENDED))
             if peer.status != "approved":
-                return MatchResult(**_refusal(Refusal.PAUSED))
+                return MatchResult(**refusal_fields(Refusal.PAUSED))
             if peer.open_matches >= peer.capacity:
-                return MatchResult(**_refusal(Refusal.AT_CAPACITY, capacity=peer.capacity))
+                return MatchResult(**refusal_fields(Refusal.AT_CAPACITY, capacity=peer.capacity))
             request = rows.request_row(connection, offer.request_id)
             if request is None or request["status"] != "open" or rows.is_suspended(connection, offer.user_id):
                 # The person moved on (a new request, a suspension): the offer ends here, not by expiry later.
                 rows.close_offer(connection, offer.id, "withdrawn", now)
                 self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
-                return MatchResult(**_refusal(Refusal.NO_LONGER_OPEN))
+                return MatchResult(**refusal_fields(Refusal.NO_LONGER_OPEN))
             if request["age_band"] == AgeBand.UNDER_18.value:
-                return MatchResult(**_refusal(Refusal.MINOR))
+                return MatchResult(**refusal_fields(Refusal.MINOR))
             if rows.open_match_for_request(connection, offer.request_id) is not None:
-                return MatchResult(**_refusal(Refusal.NO_LONGER_OPEN))
+                return MatchResult(**refusal_fields(Refusal.NO_LONGER_OPEN))
             rows.close_offer(connection, offer.id, "accepted", now)
             match = rows.insert_match(connection, offer, now)
             self._load_changed(connection, offer.peer_id, now)
@@ -280,7 +259,7 @@ class MatchService:
         """The peer declines (optionally saying why): the two are never offered to each other again, and the
         request goes on to the next best peer at once."""
         if reason is not None and reason not in DeclineReason.ALL:
-            return OfferResult(**_refusal(Refusal.NOT_FOUND))
+            return OfferResult(**refusal_fields(Refusal.NOT_FOUND))
         now = self._clock()
 
         def run(connection: sqlite3.Connection) -> OfferResult:
@@ -313,7 +292,7 @@ class MatchService:
         now = self._clock()
         row = await self._db.read(lambda connection: rows.request_row(connection, request_id))
         if row is None or row["next_offer_due"] is None:
-            return OfferResult(**_refusal(Refusal.NO_REQUEST))
+            return OfferResult(**refusal_fields(Refusal.NO_REQUEST))
         candidates: list[int] = []
         if row["status"] == "open":
             ranking = await self._matchmaker.rank_request(request_from_row(row), now.astimezone(self._zone).date())
@@ -322,15 +301,15 @@ class MatchService:
         def run(connection: sqlite3.Connection) -> OfferResult:
             request = rows.request_row(connection, request_id)
             if request is None or not rows.clear_next_offer_due(connection, request_id):
-                return OfferResult(**_refusal(Refusal.NO_REQUEST))  # handled meanwhile
+                return OfferResult(**refusal_fields(Refusal.NO_REQUEST))  # handled meanwhile
             if (
                 request["status"] != "open"
                 or rows.is_suspended(connection, request["user_id"])
                 or rows.open_offer_for_request(connection, request_id) is not None
                 or rows.open_match_for_request(connection, request_id) is not None
             ):
-                return OfferResult(**_refusal(Refusal.NO_REQUEST))
-            changes = _Changes()
+                return OfferResult(**refusal_fields(Refusal.NO_REQUEST))
+            changes = Changes()
             for peer_id in candidates:
                 peer = rows.peer_state(connection, peer_id=peer_id)
                 if (
@@ -466,269 +445,11 @@ class MatchService:
             notices.extend((await self.offer_next(request_id)).notices)
         return tuple(notices)
 
-    # Ending a match ---------------------------------------------------------------------------------------------
-
-    def _end(
-        self,
-        connection: sqlite3.Connection,
-        match: MatchRecord,
-        ended_by: str,
-        reason: str | None,
-        now: datetime,
-        changes: _Changes,
-        *,
-        tell: Sequence[int],
-    ) -> bool:
-        """End an open match: free the peer's capacity, keep the two apart, and tell `tell` only that it ended."""
-        if not rows.end_match(connection, match.id, ended_by, reason, now):
-            return False
-        self._load_changed(connection, match.peer_id, now)
-        changes.freed_peers.add(match.peer_id)
-        rows.add_never_pair(connection, match.user_id, match.peer_user_id, "ended", now)
-        if ended_by == "person":
-            rows.close_request(connection, match.request_id, now)
-        else:  # the person did not choose to stop: their request waits for another peer
-            rows.set_waiting(connection, match.request_id, True, now)
-        for user_id in tell:
-            if user_id == match.peer_user_id:
-                key, params = "peer_match.ended_for_peer", {"number": match.number}
-            else:
-                name = connection.execute("SELECT display_name FROM peers WHERE id = ?", (match.peer_id,)).fetchone()
-                waiting = ended_by != "person"
-                key = "peer_match.ended_for_person_waiting" if waiting else "peer_match.ended_for_person"
-                params = {"name": name["display_name"] if name else ""}
-            changes.notices.append(Notice(user_id, key, f"match:{match.id}:ended:{user_id}", params))
-        return True
-
-    async def end_match(self, user_id: int, match_id: int, reason: str | None = None) -> MatchResult:
-        """/afslut: either side ends the match, with an optional reason that the other side is not shown."""
-        if reason is not None and reason not in EndReason.CHOSEN:
-            reason = EndReason.OTHER
-        now = self._clock()
-
-        def run(connection: sqlite3.Connection) -> tuple[MatchResult, _Changes]:
-            changes = _Changes()
-            match = rows.match(connection, match_id)
-            role = match.role_of(user_id) if match else None
-            if match is None or role is None:
-                return MatchResult(**_refusal(Refusal.NOT_FOUND)), changes
-            if not self._end(connection, match, role, reason, now, changes, tell=[match.other_side(user_id)]):
-                return MatchResult(**_refusal(Refusal.ALREADY_ENDED), match=match), changes
-            self._outbox.enqueue(connection, changes.notices, now)
-            return MatchResult(
-                "peer_match.ended_you", {"number": match.number}, tuple(changes.notices), match=match
-            ), changes
-
-        result, changes = await self._db.transaction(run)
-        await self._after(changes)
-        return result
-
-    async def report(self, user_id: int, match_id: int, text: str, *, block: bool) -> MatchResult:
-        """/rapporter: the reporter's own words reach the coordinators, nothing else; a block also ends the match
-        and keeps the two apart (a block needs no words). The other side is told only that the match ended.
-        A report may concern an ended match too: what happened is no less true for that."""
-        words = text.strip()[:REPORT_MAX]
-        if not words and not block:
-            return MatchResult(**_refusal(Refusal.INCOMPLETE))
-        now = self._clock()
-
-        def run(connection: sqlite3.Connection) -> tuple[MatchResult, _Changes]:
-            changes = _Changes()
-            match = rows.match(connection, match_id)
-            role = match.role_of(user_id) if match else None
-            if match is None or role is None:
-                return MatchResult(**_refusal(Refusal.NOT_FOUND)), changes
-            other = match.other_side(user_id)
-            if not words:  # a block without words: nothing for the coordinators to read
-                rows.add_never_pair(connection, match.user_id, match.peer_user_id, "blocked", now)
-                if not self._end(connection, match, role, "blocked", now, changes, tell=[other]):
-                    return MatchResult(**_refusal(Refusal.ALREADY_ENDED), match=match), changes
-                self._outbox.enqueue(connection, changes.notices, now)
-                return MatchResult("report.blocked", {}, tuple(changes.notices), match=match), changes
-            report_id = rows.insert_report(connection, match.id, user_id, other, words, block, now)
-            changes.notices.extend(
-                Notice(
-                    coordinator,
-                    "report.to_coordinators",
-                    f"report:{report_id}:{coordinator}",
-                    {"report_id": report_id, "text": words},
-                    Keyboard.REPORT,
-                    Priority.HIGH,
-                )
-                for coordinator in self._coordinators
-            )
-            if block:
-                rows.add_never_pair(connection, match.user_id, match.peer_user_id, "blocked", now)
-                self._end(connection, match, role, "blocked", now, changes, tell=[other])
-            self._outbox.enqueue(connection, changes.notices, now)
-            reply = "report.thanks_blocked" if block else "report.thanks"
-            return MatchResult(reply, {"report_id": report_id}, tuple(changes.notices), match=match), changes
-
-        result, changes = await self._db.transaction(run)
-        if result.ok:
-            logger.info("report_made match_id=%d blocked=%s", match_id, block)
-        await self._after(changes)
-        return result
-
-    async def share_contact(self, user_id: int, match_id: int) -> MatchResult:
-        """One side agrees to swap Telegram contacts; when both have, each gets the other's and the relay ends."""
-        now = self._clock()
-
-        def run(connection: sqlite3.Connection) -> tuple[MatchResult, _Changes]:
-            changes = _Changes()
-            match = rows.match(connection, match_id)
-            role = match.role_of(user_id) if match else None
-            if match is None or role is None:
-                return MatchResult(**_refusal(Refusal.NOT_FOUND)), changes
-            if match.state != "open":
-                return MatchResult(**_refusal(Refusal.MATCH_ENDED)), changes
-            rows.share_contact(connection, match.id, role)
-            updated = rows.match(connection, match.id)
-            assert updated is not None
-            other = match.other_side(user_id)
-            if not (updated.person_shares_contact and updated.peer_shares_contact):
-                changes.notices.append(
-                    Notice(
-                        other,
-                        "peer_match.contact_asked",
-                        f"match:{match.id}:contact-asked:{other}",
-                        {"number": match.number},
-                    )
-                )
-                self._outbox.enqueue(connection, changes.notices, now)
-                return MatchResult("peer_match.contact_waiting", notices=tuple(changes.notices), match=updated), changes
-            rows.end_match(connection, match.id, role, "contacts_exchanged", now)
-            self._load_changed(connection, match.peer_id, now)
-            changes.freed_peers.add(match.peer_id)
-            rows.close_request(connection, match.request_id, now)
-            changes.notices.append(
-                Notice(other, "peer_match.contact", f"match:{match.id}:contact:{other}", {"user_id": user_id})
-            )
-            self._outbox.enqueue(connection, changes.notices, now)
-            return MatchResult("peer_match.contact", {"user_id": other}, tuple(changes.notices), match=updated), changes
-
-        result, changes = await self._db.transaction(run)
-        await self._after(changes)
-        return result
-
-    # Coordinators -----------------------------------------------------------------------------------------------
-
-    async def suspend(self, coordinator_id: int, user_id: int, reason: str) -> Result:
-        """A coordinator suspends a peer or a person: no offers either way, open matches end kindly."""
-        if not self.is_coordinator(coordinator_id):
-            return refused(Refusal.NOT_COORDINATOR)
-        now = self._clock()
-
-        def run(connection: sqlite3.Connection) -> tuple[Result, _Changes]:
-            changes = _Changes()
-            if not rows.suspend(connection, user_id, reason.strip()[:REPORT_MAX] or "-", now):
-                return Result("suspension.already"), changes
-            self._end_everything(connection, user_id, "coordinator", "suspended", now, changes)
-            peer = rows.peer_state(connection, user_id=user_id)
-            if peer is not None and peer.status == "approved":
-                rows.set_peer_status(connection, peer.id, "paused", now)
-                self._store.peers.reindex_in(connection, [peer.id])
-            connection.execute(
-                "UPDATE support_requests SET waiting_since = NULL, next_offer_due = NULL WHERE user_id = ?", (user_id,)
-            )
-            changes.notices.append(Notice(user_id, "suspension.you", f"suspension:{user_id}:{_stamp(now)}"))
-            self._outbox.enqueue(connection, changes.notices, now)
-            return Result("suspension.done", notices=tuple(changes.notices)), changes
-
-        result, changes = await self._db.transaction(run)
-        logger.info("suspended user_id=%d", user_id)
-        await self._after(changes)
-        return result
-
-    async def suspend_reported(self, coordinator_id: int, report_id: int) -> Result:
-        """Suspend whoever a report is about, from the report's button; the coordinator never sees their id."""
-        if not self.is_coordinator(coordinator_id):
-            return refused(Refusal.NOT_COORDINATOR)
-        now = self._clock()
-
-        def run(connection: sqlite3.Connection) -> int | None:
-            row = rows.report_row(connection, report_id)
-            if row is None:
-                return None
-            rows.mark_report_handled(connection, report_id, now)
-            return int(row["reported_user_id"])
-
-        reported = await self._db.transaction(run)
-        if reported is None:
-            return refused(Refusal.NOT_FOUND)
-        return await self.suspend(coordinator_id, reported, f"report {report_id}")
-
-    async def lift_suspension(self, coordinator_id: int, user_id: int) -> Result:
-        """The person may use Makker again; a peer stays paused until they resume."""
-        if not self.is_coordinator(coordinator_id):
-            return refused(Refusal.NOT_COORDINATOR)
-        lifted = await self._db.transaction(lambda connection: rows.lift_suspension(connection, user_id))
-        return Result("suspension.lifted") if lifted else refused(Refusal.NOT_FOUND)
-
-    def _end_everything(
-        self, connection: sqlite3.Connection, user_id: int, ended_by: str, reason: str, now: datetime, changes: _Changes
-    ) -> None:
-        """Open matches end (the other side told only that), open offers either way are withdrawn."""
-        for match in rows.matches_of(connection, user_id, state="open"):
-            self._end(connection, match, ended_by, reason, now, changes, tell=[match.other_side(user_id)])
-        changes.next_offer_for.update(self.withdraw_peer_offers(connection, user_id, now))
-        for offer in rows.offers_of(connection, user_id, as_peer=False, state="open"):
-            rows.close_offer(connection, offer.id, "withdrawn", now)
-            self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
-            changes.notices.append(
-                Notice(
-                    offer.peer_user_id, "peer_offer.withdrawn", f"offer:{offer.id}:withdrawn", {"offer_id": offer.id}
-                )
-            )
-
-    # Erasure ----------------------------------------------------------------------------------------------------
-
-    async def erase_person(self, user_id: int) -> Result:
-        """/delete: end the person's matches and offers (the other side is told only that the match ended), then
-        erase every row about them, all in one transaction."""
-        now = self._clock()
-
-        def run(connection: sqlite3.Connection) -> tuple[int, _Changes]:
-            changes = _Changes()
-            self._end_everything(connection, user_id, "erasure", "deleted", now, changes)
-            peer = rows.peer_state(connection, user_id=user_id)
-            if peer is not None:
-                changes.freed_peers.discard(peer.id)
-            self._outbox.enqueue(connection, changes.notices, now)
-            erased = erase_rows(connection, user_id)
-            if peer is not None:
-                connection.execute("DELETE FROM peer_reach WHERE peer_id = ?", (peer.id,))
-            return erased, changes
-
-        erased, changes = await self._db.transaction(run)
-        self._store.intake.forget_cached(user_id)
-        logger.info("erased rows=%d", erased)
-        await self._after(changes)
-        return Result("peer_match.erased", {"rows": erased}, tuple(changes.notices))
-
-    # Reading ----------------------------------------------------------------------------------------------------
-
-    async def overview(self, user_id: int) -> Overview:
-        def run(connection: sqlite3.Connection) -> Overview:
-            return Overview(
-                tuple(rows.offers_of(connection, user_id, as_peer=True, state="open")),
-                tuple(rows.offers_of(connection, user_id, as_peer=False, state="open")),
-                tuple(rows.matches_of(connection, user_id, state="open")),
-            )
-
-        return await self._db.read(run)
-
     # Helpers ----------------------------------------------------------------------------------------------------
 
     def _load_changed(self, connection: sqlite3.Connection, peer_id: int, now: datetime) -> None:
         rows.sync_active_matches(connection, peer_id, now)
         self._store.peers.reindex_in(connection, [peer_id])
-
-    async def _after(self, changes: _Changes) -> None:
-        """After the commit: next offers for withdrawn ones, and a rematch when a peer has room again."""
-        await self.after_withdrawal(sorted(changes.next_offer_for))
-        if changes.freed_peers:
-            await self._peer_available()
 
     async def _peer_available(self) -> None:
         if self._on_peer_available is not None:
@@ -749,7 +470,7 @@ def offer_summary(request: sqlite3.Row) -> dict[str, object]:
     }
 
 
-def _refusal(refusal: Refusal, **params: object) -> dict[str, object]:
+def refusal_fields(refusal: Refusal, **params: object) -> dict[str, object]:
     return _as_fields(refused(refusal, **params))
 
 
@@ -763,24 +484,3 @@ def _stamp(moment: datetime) -> str:
 
 def _parse(text: str) -> datetime:
     return from_db(text)
-
-
-def build_match_service(
-    store: Store, matchmaker: Matchmaker, settings: Settings, *, outbox: Outbox | None = None
-) -> MatchService:
-    """The service as the bot runs it: OFFER_TIMEOUT_HOURS, the coordinators of ADMIN_IDS, and a peer who becomes
-    available matching the waiting list again at once (Matchmaker.rematch_and_tell)."""
-    zone = settings.zone
-
-    async def rematch() -> None:
-        await matchmaker.rematch_and_tell(utc_now().astimezone(zone).date())
-
-    return MatchService(
-        store,
-        matchmaker,
-        offer_timeout=timedelta(hours=settings.offer_timeout_hours),
-        coordinators=settings.admin_ids,
-        zone=zone,
-        outbox=outbox,
-        on_peer_available=rematch,
-    )

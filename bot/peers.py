@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.clock import to_db
+from bot.matches import MatchService
 from bot.notices import Keyboard, Notice
-from bot.offers import MatchService, PeerAvailable
+from bot.offers import PeerAvailable
 from bot.outcomes import Clock, Outbox, Refusal, Result, TableOutbox, refused
 from bot.peer_application import CONSENT_VERSION, Answers, Draft, first_draft, is_complete
 from bot.store import Store, applications

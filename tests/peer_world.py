@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.intake import Answers, first_draft
+from bot.matches import MatchService
 from bot.matchmaker import Matchmaker
-from bot.offers import MatchService
 from bot.peer_application import Answers as PeerAnswers
 from bot.peer_application import Statement
 from bot.peers import PeerService

@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Settings
 from bot.db import MIGRATIONS_DIR, connect, migrate
-from bot.offers import build_match_service
+from bot.matches import build_match_service
 from bot.outcomes import Refusal
 from bot.store import Store
 from bot.store import matches as rows
