@@ -11,8 +11,11 @@ import pytest
 
 from bot.i18n import LANGUAGES, Catalogue, load_catalogue
 from bot.outcomes import Refusal, Result, refused
+from bot.peer_application import SINGLE_CHOICE, Statement, Step
 from bot.peer_texts import render
 from matching.geo import default_geography
+from matching.model import PeerKind
+from matching.taxonomy import Gender
 from tests.peer_world import COORDINATOR, ZONE, Clock, World
 from tests.test_offers import OTHER_PERSON, PEER_A, PEER_B, PERSON, offered
 from tests.test_peer_application import applied
@@ -89,3 +92,12 @@ async def test_the_offer_summary_reads_plainly_and_holds_nothing_personal(tmp_pa
     assert "Hemmelig" not in text and str(PERSON) not in text
     english = rendered(row["text_key"], json.loads(row["params"]), "en")
     assert "• It is about: mental-health difficulties" in english and "within 48 hours" in english
+
+
+def test_every_question_statement_and_choice_of_the_application_has_a_text() -> None:
+    wanted = {f"peer_apply.question.{step.value}" for step in Step}
+    wanted |= {f"peer_apply.statement.{statement.value}" for statement in Statement}
+    wanted |= {f"peer_apply.kind.{kind.value}" for kind in PeerKind} | {f"peer_apply.gender.{g.value}" for g in Gender}
+    wanted |= {f"taxonomy.age_band.{band}" for band in SINGLE_CHOICE[Step.AGE]}
+    for language in LANGUAGES:
+        assert wanted <= set(load_catalogue(language)), wanted - set(load_catalogue(language))
