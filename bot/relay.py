@@ -73,7 +73,8 @@ class Relay:
         await self._db.transaction(lambda connection: rows.record_relayed(connection, message, now))
 
     async def edit_target(self, sender: int, message_id: int) -> EditTarget | Result:
-        """Where the copy of an edited message is, if the match is still open; else the writer is told."""
+        """Where the copy of an edited message is, if the match is still open; else the writer is told that the edit
+        was not passed on. NOT_FOUND means the message was never relayed (it was written to Makker itself)."""
 
         def run(connection: sqlite3.Connection) -> EditTarget | Result:
             relayed = rows.relayed_from(connection, sender, message_id)
@@ -81,7 +82,7 @@ class Relay:
                 return refused(Refusal.NOT_FOUND)
             match = rows.match(connection, relayed.match_id)
             if match is None or match.state != "open":
-                return refused(Refusal.MATCH_ENDED)
+                return Result("relay.edit_not_passed", refusal=Refusal.MATCH_ENDED)
             return EditTarget(relayed.to_chat, relayed.to_message)
 
         return await self._db.read(run)

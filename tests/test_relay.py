@@ -94,7 +94,7 @@ async def test_a_message_to_an_ended_match_is_not_relayed(world: World) -> None:
     plain = await r.route(PERSON)
     assert isinstance(plain, Result) and plain.refusal is Refusal.NO_OPEN_MATCH
     edit = await r.edit_target(PERSON, 10)
-    assert isinstance(edit, Result) and edit.refusal is Refusal.MATCH_ENDED
+    assert isinstance(edit, Result) and edit.refusal is Refusal.MATCH_ENDED and edit.reply == "relay.edit_not_passed"
     unknown = await r.edit_target(PERSON, 99)
     assert isinstance(unknown, Result) and unknown.refusal is Refusal.NOT_FOUND
 
