@@ -57,6 +57,7 @@ class Settings(DatabaseSettings):
     match_weight_contact: float = Field(default=1.0, ge=0)
     match_weight_load: float = Field(default=1.5, ge=0)
     rematch_interval_minutes: float = Field(default=10, gt=0)
+    offer_timeout_hours: float = Field(default=48, gt=0)
     pin_to_one_cpu: bool = True
 
     @field_validator("bot_token")

@@ -15,9 +15,11 @@ from bot.clock import local_today, utc_now
 from bot.config import Settings
 from bot.context import MakkerContext
 from bot.outbox import OutboxDispatcher
+from bot.store import applications
 
 UPDATE_MEMORY = timedelta(hours=48)
-# Retention as the consent text promises it: unfinished intakes 30 days, ended requests one year.
+# Retention as the consent texts promise it: unfinished intakes and peer applications 30 days, ended requests
+# and rejected applications one year.
 DRAFT_RETENTION = timedelta(days=30)
 CLOSED_REQUEST_RETENTION = timedelta(days=365)
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
@@ -30,6 +32,8 @@ async def housekeeping(context: MakkerContext) -> None:
     await svc.store.updates.forget_older_than(UPDATE_MEMORY)
     await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
     await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
+    await svc.store.db.transaction(lambda c: applications.forget_stale_drafts(c, utc_now() - DRAFT_RETENTION))
+    await svc.store.db.transaction(lambda c: applications.forget_decided(c, utc_now() - CLOSED_REQUEST_RETENTION))
     svc.flood.forget_idle(time.monotonic())
 
 
@@ -40,11 +44,7 @@ async def save_processed_updates(context: MakkerContext) -> None:
 async def rematch_waiting(context: MakkerContext) -> None:
     """Match the waiting list again and tell each person whose request now has a peer, once a day at most."""
     svc = context.services
-    today = local_today(svc.settings.zone)
-    for request, _ in await svc.matchmaker.rematch_waiting(today):
-        await svc.store.outbox.enqueue(
-            request.user_id, "match.rematch_found", dedup_key=f"rematch:{request.id}:{today}"
-        )
+    await svc.matchmaker.rematch_and_tell(local_today(svc.settings.zone))
 
 
 def schedule(application: Application, settings: Settings, dispatcher: OutboxDispatcher) -> None:

@@ -97,6 +97,17 @@ class Matchmaker:
                 found.append((request, await self.match(request, on)))
         return found
 
+    async def rematch_and_tell(self, on: date) -> int:
+        """Match the waiting list again and tell each person whose request now has a peer, once a day at most.
+        The scheduler calls it every few minutes; the peers' services call it when a peer becomes available
+        (approved, resumed, or with room again), so nobody waits for the next run."""
+        found = await self.rematch_waiting(on)
+        for request, _ in found:
+            await self._store.outbox.enqueue(
+                request.user_id, "match.rematch_found", dedup_key=f"rematch:{request.id}:{on}"
+            )
+        return len(found)
+
 
 def _new(suggestion: Suggestion) -> NewSuggestion:
     reasons = tuple(StoredReason(reason.key, dict(reason.params)) for reason in suggestion.reasons)

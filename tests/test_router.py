@@ -186,8 +186,9 @@ async def test_an_intake_under_way_before_the_upgrade_owns_the_persons_text(tmp_
     earlier.mkdir()
     router_migration = next(MIGRATIONS_DIR.glob("*_router.sql"))
     for migration in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if migration != router_migration:
-            shutil.copy(migration, earlier / migration.name)
+        if migration == router_migration:
+            break
+        shutil.copy(migration, earlier / migration.name)
     connection = await connect(tmp_path / "makker.sqlite3")
     try:
         await migrate(connection, earlier)
@@ -196,7 +197,8 @@ async def test_an_intake_under_way_before_the_upgrade_owns_the_persons_text(tmp_
             (SEEKER, "2026-11-30T10:00:00Z", "2026-11-30T10:00:00Z"),
         )
         await connection.commit()
-        assert [m.name for m in await migrate(connection)] == [router_migration.stem.split("_", 1)[1]]
+        applied = [m.name for m in await migrate(connection)]
+        assert applied[0] == router_migration.stem.split("_", 1)[1]
         async with connection.execute("SELECT user_id, kind, ref FROM conversation_owners") as cursor:
             assert [tuple(row) for row in await cursor.fetchall()] == [(SEEKER, "intake", None)]
     finally:

@@ -243,3 +243,8 @@ def _request(row: object) -> SupportRequest:
     return SupportRequest(
         get("id"), get("user_id"), get("status"), answers, get("created_at"), get("waiting_since") is not None
     )
+
+
+def request_from_row(row: object) -> SupportRequest:
+    """A support request from its row, for services that read it inside their own transaction."""
+    return _request(row)

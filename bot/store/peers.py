@@ -127,6 +127,22 @@ class PeerRepository:
             rows,
         )
 
+    def upsert_in(self, connection: sqlite3.Connection, peer: PeerProfile, display_name: str) -> int:
+        """Create or update a peer inside a caller's transaction; the search index follows."""
+        peer_id = self._upsert(connection, peer, display_name)
+        self._reindex(connection, [(peer_id, peer)])
+        return peer_id
+
+    def reindex_in(self, connection: sqlite3.Connection, peer_ids: Iterable[int]) -> None:
+        """Bring the search index in step with the peers' rows inside a caller's transaction (after a change of
+        status, pause or load made there)."""
+        for peer_id in peer_ids:
+            row = connection.execute("SELECT * FROM peers WHERE id = ?", (peer_id,)).fetchone()
+            if row is None:
+                connection.execute("DELETE FROM peer_reach WHERE peer_id = ?", (peer_id,))
+            else:
+                self._reindex(connection, [(peer_id, _profile(row))])
+
     async def set_status(self, peer_id: int, status: PeerStatus) -> None:
         await self._update(peer_id, "status = ?", (status.value,))
 
@@ -176,13 +192,22 @@ class PeerRepository:
         params = [value for slot in slots for value in (*slot, per_slot)]
         rows = await self._db.fetch_all(
             f"SELECT * FROM peers WHERE id IN ({union}) AND status = 'approved' AND active_matches < capacity"
-            " AND user_id != ?",
+            " AND user_id != ? AND user_id NOT IN (SELECT user_id FROM suspensions)",
             (*params, need.person_id),
         )
         return [_profile(row) for row in rows]
 
     async def exclusions(self, user_id: int) -> frozenset[int]:
-        rows = await self._db.fetch_all("SELECT peer_id FROM match_exclusions WHERE user_id = ?", (user_id,))
+        """Peers never to suggest to this person: excluded by them, or paired never again in either direction
+        (a decline, silence, "I know this person", a block)."""
+        rows = await self._db.fetch_all(
+            "SELECT peer_id FROM match_exclusions WHERE user_id = ?"
+            " UNION SELECT p.id FROM never_pairs n JOIN peers p ON p.user_id = n.peer_user_id"
+            " WHERE n.person_user_id = ?"
+            " UNION SELECT p.id FROM never_pairs n JOIN peers p ON p.user_id = n.person_user_id"
+            " WHERE n.peer_user_id = ?",
+            (user_id, user_id, user_id),
+        )
         return frozenset(row["peer_id"] for row in rows)
 
     async def exclude(self, user_id: int, peer_id: int, reason: str) -> None:
@@ -230,3 +255,8 @@ def _profile(row: sqlite3.Row) -> PeerProfile:
         max_age=row["max_age"],
         relative_of=codes_from_json(TargetGroup, row["relative_of"]),
     )
+
+
+def profile_from_row(row: sqlite3.Row) -> PeerProfile:
+    """A peer's matching profile from its row, for services that read it inside their own transaction."""
+    return _profile(row)

@@ -1,0 +1,330 @@
+"""The life of a match once it is open, and the safety around it: either side ends it, reports or blocks the
+other, or agrees to swap contacts; a coordinator suspends someone; /delete by either side ends it. The other side
+is only ever told that the match ended.
+
+Built on OfferService (bot/offers.py), whose rules for offers it shares: every change is one transaction
+together with the notices it causes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import to_db, utc_now
+from bot.config import Settings
+from bot.matchmaker import Matchmaker
+from bot.notices import Keyboard, Notice, Priority
+from bot.offers import Changes, MatchResult, OfferService, refusal_fields
+from bot.outcomes import Outbox, Refusal, Result, refused
+from bot.store import Store
+from bot.store import matches as rows
+from bot.store.matches import MatchRecord, OfferRecord
+from bot.store.privacy import erase_rows
+
+logger = logging.getLogger(__name__)
+
+REPORT_MAX = 2000  # characters of a report kept: well within one Telegram message
+
+
+class EndReason:
+    DONE = "done"
+    NOT_HELPFUL = "not_helpful"
+    NO_TIME = "no_time"
+    OTHER = "other"
+    CHOSEN = (DONE, NOT_HELPFUL, NO_TIME, OTHER)  # the reasons a side may choose with /afslut
+
+
+@dataclass(frozen=True)
+class Overview:
+    """/mine: a person's open offers and matches in both roles."""
+
+    offers_to_me: tuple[OfferRecord, ...]  # as a peer, waiting for my answer
+    my_offers: tuple[OfferRecord, ...]  # as a person, waiting for a peer's answer
+    matches: tuple[MatchRecord, ...]  # open, in either role
+
+
+class MatchService(OfferService):
+    """Offers (inherited) and everything after an acceptance."""
+
+    # Ending a match ---------------------------------------------------------------------------------------------
+
+    def _end(
+        self,
+        connection: sqlite3.Connection,
+        match: MatchRecord,
+        ended_by: str,
+        reason: str | None,
+        now: datetime,
+        changes: Changes,
+        *,
+        tell: Sequence[int],
+    ) -> bool:
+        """End an open match: free the peer's capacity, keep the two apart, and tell `tell` only that it ended."""
+        if not rows.end_match(connection, match.id, ended_by, reason, now):
+            return False
+        self._load_changed(connection, match.peer_id, now)
+        changes.freed_peers.add(match.peer_id)
+        rows.add_never_pair(connection, match.user_id, match.peer_user_id, "ended", now)
+        if ended_by == "person":
+            rows.close_request(connection, match.request_id, now)
+        else:  # the person did not choose to stop: their request waits for another peer
+            rows.set_waiting(connection, match.request_id, True, now)
+        for user_id in tell:
+            if user_id == match.peer_user_id:
+                key, params = "peer_match.ended_for_peer", {"number": match.number}
+            else:
+                name = connection.execute("SELECT display_name FROM peers WHERE id = ?", (match.peer_id,)).fetchone()
+                waiting = ended_by != "person"
+                key = "peer_match.ended_for_person_waiting" if waiting else "peer_match.ended_for_person"
+                params = {"name": name["display_name"] if name else ""}
+            changes.notices.append(Notice(user_id, key, f"match:{match.id}:ended:{user_id}", params))
+        return True
+
+    async def end_match(self, user_id: int, match_id: int, reason: str | None = None) -> MatchResult:
+        """/afslut: either side ends the match, with an optional reason that the other side is not shown."""
+        if reason is not None and reason not in EndReason.CHOSEN:
+            reason = EndReason.OTHER
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> tuple[MatchResult, Changes]:
+            changes = Changes()
+            match = rows.match(connection, match_id)
+            role = match.role_of(user_id) if match else None
+            if match is None or role is None:
+                return MatchResult(**refusal_fields(Refusal.NOT_FOUND)), changes
+            if not self._end(connection, match, role, reason, now, changes, tell=[match.other_side(user_id)]):
+                return MatchResult(**refusal_fields(Refusal.ALREADY_ENDED), match=match), changes
+            self._outbox.enqueue(connection, changes.notices, now)
+            return MatchResult(
+                "peer_match.ended_you", {"number": match.number}, tuple(changes.notices), match=match
+            ), changes
+
+        result, changes = await self._db.transaction(run)
+        await self._after(changes)
+        return result
+
+    async def report(self, user_id: int, match_id: int, text: str, *, block: bool) -> MatchResult:
+        """/rapporter: the reporter's own words reach the coordinators, nothing else; a block also ends the match
+        and keeps the two apart (a block needs no words). The other side is told only that the match ended.
+        A report may concern an ended match too: what happened is no less true for that."""
+        words = text.strip()[:REPORT_MAX]
+        if not words and not block:
+            return MatchResult(**refusal_fields(Refusal.INCOMPLETE))
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> tuple[MatchResult, Changes]:
+            changes = Changes()
+            match = rows.match(connection, match_id)
+            role = match.role_of(user_id) if match else None
+            if match is None or role is None:
+                return MatchResult(**refusal_fields(Refusal.NOT_FOUND)), changes
+            other = match.other_side(user_id)
+            if not words:  # a block without words: nothing for the coordinators to read
+                rows.add_never_pair(connection, match.user_id, match.peer_user_id, "blocked", now)
+                if not self._end(connection, match, role, "blocked", now, changes, tell=[other]):
+                    return MatchResult(**refusal_fields(Refusal.ALREADY_ENDED), match=match), changes
+                self._outbox.enqueue(connection, changes.notices, now)
+                return MatchResult("report.blocked", {}, tuple(changes.notices), match=match), changes
+            report_id = rows.insert_report(connection, match.id, user_id, other, words, block, now)
+            changes.notices.extend(
+                Notice(
+                    coordinator,
+                    "report.to_coordinators",
+                    f"report:{report_id}:{coordinator}",
+                    {"report_id": report_id, "text": words},
+                    Keyboard.REPORT,
+                    Priority.HIGH,
+                )
+                for coordinator in self._coordinators
+            )
+            if block:
+                rows.add_never_pair(connection, match.user_id, match.peer_user_id, "blocked", now)
+                self._end(connection, match, role, "blocked", now, changes, tell=[other])
+            self._outbox.enqueue(connection, changes.notices, now)
+            reply = "report.thanks_blocked" if block else "report.thanks"
+            return MatchResult(reply, {"report_id": report_id}, tuple(changes.notices), match=match), changes
+
+        result, changes = await self._db.transaction(run)
+        if result.ok:
+            logger.info("report_made match_id=%d blocked=%s", match_id, block)
+        await self._after(changes)
+        return result
+
+    async def share_contact(self, user_id: int, match_id: int) -> MatchResult:
+        """One side agrees to swap Telegram contacts; when both have, each gets the other's and the relay ends."""
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> tuple[MatchResult, Changes]:
+            changes = Changes()
+            match = rows.match(connection, match_id)
+            role = match.role_of(user_id) if match else None
+            if match is None or role is None:
+                return MatchResult(**refusal_fields(Refusal.NOT_FOUND)), changes
+            if match.state != "open":
+                return MatchResult(**refusal_fields(Refusal.MATCH_ENDED)), changes
+            rows.share_contact(connection, match.id, role)
+            updated = rows.match(connection, match.id)
+            assert updated is not None
+            other = match.other_side(user_id)
+            if not (updated.person_shares_contact and updated.peer_shares_contact):
+                changes.notices.append(
+                    Notice(
+                        other,
+                        "peer_match.contact_asked",
+                        f"match:{match.id}:contact-asked:{other}",
+                        {"number": match.number},
+                    )
+                )
+                self._outbox.enqueue(connection, changes.notices, now)
+                return MatchResult("peer_match.contact_waiting", notices=tuple(changes.notices), match=updated), changes
+            rows.end_match(connection, match.id, role, "contacts_exchanged", now)
+            self._load_changed(connection, match.peer_id, now)
+            changes.freed_peers.add(match.peer_id)
+            rows.close_request(connection, match.request_id, now)
+            changes.notices.append(
+                Notice(other, "peer_match.contact", f"match:{match.id}:contact:{other}", {"user_id": user_id})
+            )
+            self._outbox.enqueue(connection, changes.notices, now)
+            return MatchResult("peer_match.contact", {"user_id": other}, tuple(changes.notices), match=updated), changes
+
+        result, changes = await self._db.transaction(run)
+        await self._after(changes)
+        return result
+
+    # Coordinators -----------------------------------------------------------------------------------------------
+
+    async def suspend(self, coordinator_id: int, user_id: int, reason: str) -> Result:
+        """A coordinator suspends a peer or a person: no offers either way, open matches end kindly."""
+        if not self.is_coordinator(coordinator_id):
+            return refused(Refusal.NOT_COORDINATOR)
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> tuple[Result, Changes]:
+            changes = Changes()
+            if not rows.suspend(connection, user_id, reason.strip()[:REPORT_MAX] or "-", now):
+                return Result("suspension.already"), changes
+            self._end_everything(connection, user_id, "coordinator", "suspended", now, changes)
+            peer = rows.peer_state(connection, user_id=user_id)
+            if peer is not None and peer.status == "approved":
+                rows.set_peer_status(connection, peer.id, "paused", now)
+                self._store.peers.reindex_in(connection, [peer.id])
+            connection.execute(
+                "UPDATE support_requests SET waiting_since = NULL, next_offer_due = NULL WHERE user_id = ?", (user_id,)
+            )
+            changes.notices.append(Notice(user_id, "suspension.you", f"suspension:{user_id}:{to_db(now)}"))
+            self._outbox.enqueue(connection, changes.notices, now)
+            return Result("suspension.done", notices=tuple(changes.notices)), changes
+
+        result, changes = await self._db.transaction(run)
+        logger.info("suspended user_id=%d", user_id)
+        await self._after(changes)
+        return result
+
+    async def suspend_reported(self, coordinator_id: int, report_id: int) -> Result:
+        """Suspend whoever a report is about, from the report's button; the coordinator never sees their id."""
+        if not self.is_coordinator(coordinator_id):
+            return refused(Refusal.NOT_COORDINATOR)
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> int | None:
+            row = rows.report_row(connection, report_id)
+            if row is None:
+                return None
+            rows.mark_report_handled(connection, report_id, now)
+            return int(row["reported_user_id"])
+
+        reported = await self._db.transaction(run)
+        if reported is None:
+            return refused(Refusal.NOT_FOUND)
+        return await self.suspend(coordinator_id, reported, f"report {report_id}")
+
+    async def lift_suspension(self, coordinator_id: int, user_id: int) -> Result:
+        """The person may use Makker again; a peer stays paused until they resume."""
+        if not self.is_coordinator(coordinator_id):
+            return refused(Refusal.NOT_COORDINATOR)
+        lifted = await self._db.transaction(lambda connection: rows.lift_suspension(connection, user_id))
+        return Result("suspension.lifted") if lifted else refused(Refusal.NOT_FOUND)
+
+    def _end_everything(
+        self, connection: sqlite3.Connection, user_id: int, ended_by: str, reason: str, now: datetime, changes: Changes
+    ) -> None:
+        """Open matches end (the other side told only that), open offers either way are withdrawn."""
+        for match in rows.matches_of(connection, user_id, state="open"):
+            self._end(connection, match, ended_by, reason, now, changes, tell=[match.other_side(user_id)])
+        changes.next_offer_for.update(self.withdraw_peer_offers(connection, user_id, now))
+        for offer in rows.offers_of(connection, user_id, as_peer=False, state="open"):
+            rows.close_offer(connection, offer.id, "withdrawn", now)
+            self._outbox.retract(connection, [f"offer:{offer.id}:reminder"])
+            changes.notices.append(
+                Notice(
+                    offer.peer_user_id, "peer_offer.withdrawn", f"offer:{offer.id}:withdrawn", {"offer_id": offer.id}
+                )
+            )
+
+    # Erasure ----------------------------------------------------------------------------------------------------
+
+    async def erase_person(self, user_id: int) -> Result:
+        """/delete: end the person's matches and offers (the other side is told only that the match ended), then
+        erase every row about them, all in one transaction."""
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> tuple[int, Changes]:
+            changes = Changes()
+            self._end_everything(connection, user_id, "erasure", "deleted", now, changes)
+            peer = rows.peer_state(connection, user_id=user_id)
+            if peer is not None:
+                changes.freed_peers.discard(peer.id)
+            self._outbox.enqueue(connection, changes.notices, now)
+            erased = erase_rows(connection, user_id)
+            if peer is not None:
+                connection.execute("DELETE FROM peer_reach WHERE peer_id = ?", (peer.id,))
+            return erased, changes
+
+        erased, changes = await self._db.transaction(run)
+        self._store.intake.forget_cached(user_id)
+        logger.info("erased rows=%d", erased)
+        await self._after(changes)
+        return Result("peer_match.erased", {"rows": erased}, tuple(changes.notices))
+
+    # Reading ----------------------------------------------------------------------------------------------------
+
+    async def overview(self, user_id: int) -> Overview:
+        def run(connection: sqlite3.Connection) -> Overview:
+            return Overview(
+                tuple(rows.offers_of(connection, user_id, as_peer=True, state="open")),
+                tuple(rows.offers_of(connection, user_id, as_peer=False, state="open")),
+                tuple(rows.matches_of(connection, user_id, state="open")),
+            )
+
+        return await self._db.read(run)
+
+    async def _after(self, changes: Changes) -> None:
+        """After the commit: next offers for withdrawn ones, and a rematch when a peer has room again."""
+        await self.after_withdrawal(sorted(changes.next_offer_for))
+        if changes.freed_peers:
+            await self._peer_available()
+
+
+def build_match_service(
+    store: Store, matchmaker: Matchmaker, settings: Settings, *, outbox: Outbox | None = None
+) -> MatchService:
+    """The service as the bot runs it: OFFER_TIMEOUT_HOURS, the coordinators of ADMIN_IDS, and a peer who becomes
+    available matching the waiting list again at once (Matchmaker.rematch_and_tell)."""
+    zone = settings.zone
+
+    async def rematch() -> None:
+        await matchmaker.rematch_and_tell(utc_now().astimezone(zone).date())
+
+    return MatchService(
+        store,
+        matchmaker,
+        offer_timeout=timedelta(hours=settings.offer_timeout_hours),
+        coordinators=settings.admin_ids,
+        zone=zone,
+        outbox=outbox,
+        on_peer_available=rematch,
+    )
