@@ -35,6 +35,7 @@ class Services:
     matchmaker: Matchmaker
     intake_views: IntakeViews
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
+    _client_language_stored: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
     async def language_for(self, user: User | None) -> str:
         """The language to answer this person in, without a database read on every update."""
@@ -51,6 +52,17 @@ class Services:
                 self._language_cache.popitem(last=False)
         return self.catalogue.pick_language(chosen, user.language_code)
 
+    async def note_client_language(self, user: User) -> None:
+        """Store the client's language when it changed (a database write only then), for the outbox."""
+        stored = self._client_language_stored
+        if user.id in stored and stored[user.id] == user.language_code:
+            stored.move_to_end(user.id)
+            return
+        if await self.store.users.note_client_language(user.id, user.language_code):
+            stored[user.id] = user.language_code
+            if len(stored) > _LANGUAGE_CACHE_SIZE:
+                stored.popitem(last=False)
+
     async def choose_language(self, user_id: int, language: str) -> None:
         await self.store.users.set_language(user_id, language)
         self._language_cache[user_id] = language
@@ -59,6 +71,7 @@ class Services:
         """Every row about the person, and what memory holds of them; returns the rows erased."""
         erased = await self.store.erase_person(user_id)
         self._language_cache.pop(user_id, None)
+        self._client_language_stored.pop(user_id, None)
         return erased
 
     async def text_for(self, user: User | None, key: str, **params: object) -> str:

@@ -18,6 +18,8 @@ async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Both guards in one handler, so that every update pays PTB's dispatch for them once."""
     drop_duplicate_update(update, context)
     await hold_back_flood(update, context)
+    if update.effective_user is not None:
+        await services(context).note_client_language(update.effective_user)
 
 
 def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
