@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "settings"
 DISPATCHER_KEY = "outbox_dispatcher"
+SHUTDOWN_SEND_SECONDS = 10  # how long a stopping bot lets sends under way finish (a 429 pause can be long)
 # PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
@@ -180,7 +181,7 @@ async def _post_stop(application: Application) -> None:
     settled at the next start (bot/outbox.py)."""
     dispatcher: OutboxDispatcher | None = application.bot_data.get(DISPATCHER_KEY)
     if dispatcher is not None:
-        await dispatcher.drain()
+        await dispatcher.drain(SHUTDOWN_SEND_SECONDS)
 
 
 async def _post_shutdown(application: Application) -> None:

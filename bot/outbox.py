@@ -78,10 +78,16 @@ class OutboxDispatcher:
             task.add_done_callback(self._in_flight.discard)
         return len(messages)
 
-    async def drain(self) -> None:
-        """Wait for the sends under way (at shutdown, and in tests)."""
-        while self._in_flight:
-            await asyncio.wait(set(self._in_flight))
+    async def drain(self, seconds: float | None = None) -> None:
+        """Wait for the sends under way (at shutdown). After `seconds` the rest are cancelled: their rows stay
+        'sending' and are settled at the next start like after a crash."""
+        if self._in_flight:
+            _, unfinished = await asyncio.wait(set(self._in_flight), timeout=seconds)
+            for task in unfinished:
+                task.cancel()
+            if unfinished:
+                await asyncio.wait(unfinished)
+                logger.warning("outbox_stopped_mid_send rows=%d", len(unfinished))
 
     async def dispatch_due(self, bot: Bot) -> int:
         """One tick, waiting for its sends; returns how many were sent. For tests and tools."""

@@ -4,9 +4,9 @@ Telegram allows a bot about 30 messages a second overall, one a second to a priv
 bot starts, and 20 a minute to a group; beyond that it answers 429 with a retry_after. PTB passes every
 call except getUpdates through the ExtBot's rate limiter, so one object sees them all:
 
-- a global budget (OUTBOX_RATE_PER_SECOND, default 25) counted over a sliding window slightly longer than a
-  second, so that Telegram's one-second windows never see more; replies a person waits for go before outbox
-  sends that wait for the same budget;
+- a global budget (OUTBOX_RATE_PER_SECOND, default 25): calls start evenly spaced, 1/25 s apart and 3% more,
+  so that Telegram's one-second windows never see more even when some calls are a little late on the way;
+  replies a person waits for go before outbox sends that wait for the same budget;
 - one outbox send a second per private chat (outbox sends say so with rate_limit_args, see OUTBOX_SEND);
   a reply inside a conversation is not slowed down by it;
 - 20 calls a minute per group or channel;
@@ -33,7 +33,7 @@ RateLimitArgs = dict[str, Any]
 # What the outbox passes as rate_limit_args: the per-chat spacing applies to it.
 OUTBOX_SEND: RateLimitArgs = {"outbox": True}
 
-WINDOW_SECONDS = 1.02  # a little over Telegram's second, so that jitter on the way does not break its count
+SPACING_MARGIN = 1.03  # a little over Telegram's second per budget, so that jitter on the way does not break its count
 PER_CHAT_SECONDS = 1.05
 GROUP_WINDOW_SECONDS = 61.0
 GROUP_LIMIT = 20
@@ -60,7 +60,8 @@ class _Window:
 
 class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
     def __init__(self, per_second: int = 25, *, max_retries: int = 5) -> None:
-        self._global = _Window(per_second, WINDOW_SECONDS)
+        self._spacing = SPACING_MARGIN / per_second
+        self._next_start = 0.0
         self._max_retries = max_retries
         self._paused_until = 0.0
         self._last_outbox_send: dict[int, float] = {}
@@ -122,7 +123,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 if wait <= 0:
                     wait = self._group_wait(chat_id, now)
                 if wait <= 0:
-                    wait = self._global.wait_needed(now)
+                    wait = self._next_start - now
                 if wait <= 0:
                     self._take(chat_id, outbox, now)
                     return
@@ -144,7 +145,9 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         return 0.0 if window is None else window.wait_needed(now)
 
     def _take(self, chat_id: Any, outbox: bool, now: float) -> None:
-        self._global.take(now)
+        # A call that woke a little late keeps the schedule (no drift), but never by more than
+        # an eighth of the spacing, which the margin absorbs: Telegram's second still sees at most the budget.
+        self._next_start = max(now - self._spacing / 8, self._next_start) + self._spacing
         if chat_id is None:
             return
         if _is_private(chat_id):
