@@ -4,7 +4,7 @@ Telegram allows a bot about 30 messages a second overall, one a second to a priv
 bot starts, and 20 a minute to a group; beyond that it answers 429 with a retry_after. PTB passes every
 call except getUpdates through the ExtBot's rate limiter, so one object sees them all:
 
-- a global budget (OUTBOX_RATE_PER_SECOND, default 25): calls start evenly spaced, 1/25 s apart and 3% more,
+- a global budget (OUTBOX_RATE_PER_SECOND, default 25): calls start evenly spaced, 1/25 s apart and 4% more,
   so that Telegram's one-second windows never see more even when some calls are a little late on the way;
   replies a person waits for go before outbox sends that wait for the same budget;
 - one outbox send a second per private chat (outbox sends say so with rate_limit_args, see OUTBOX_SEND);
@@ -33,7 +33,7 @@ RateLimitArgs = dict[str, Any]
 # What the outbox passes as rate_limit_args: the per-chat spacing applies to it.
 OUTBOX_SEND: RateLimitArgs = {"outbox": True}
 
-SPACING_MARGIN = 1.03  # a little over Telegram's second per budget, so that jitter on the way does not break its count
+SPACING_MARGIN = 1.04  # a little over Telegram's second per budget, so that jitter on the way does not break its count
 PER_CHAT_SECONDS = 1.05
 GROUP_WINDOW_SECONDS = 61.0
 GROUP_LIMIT = 20

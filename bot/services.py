@@ -52,12 +52,17 @@ class Services:
                 self._language_cache.popitem(last=False)
         return self.catalogue.pick_language(chosen, user.language_code)
 
-    async def note_client_language(self, user: User) -> None:
-        """Store the client's language when it changed (a database write only then), for the outbox."""
+    def client_language_changed(self, user: User) -> bool:
+        """Whether the client's language differs from what is stored (or is not known to be stored)."""
         stored = self._client_language_stored
         if user.id in stored and stored[user.id] == user.language_code:
             stored.move_to_end(user.id)
-            return
+            return False
+        return True
+
+    async def note_client_language(self, user: User) -> None:
+        """Store the client's language, for the outbox; see UserRepository.note_client_language."""
+        stored = self._client_language_stored
         if await self.store.users.note_client_language(user.id, user.language_code):
             stored[user.id] = user.language_code
             if len(stored) > _LANGUAGE_CACHE_SIZE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -298,14 +298,6 @@ class OutboxRepository:
     async def status_counts(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
         return {row["status"]: row["n"] for row in rows}
-
-    async def statuses(self, ids: Sequence[int]) -> list[str]:
-        """For tests and reports: the status of each id, in order."""
-        rows = await self._db.fetch_all(
-            f"SELECT id, status FROM outbox WHERE id IN ({','.join('?' * len(ids))})", tuple(ids)
-        )
-        found = {row["id"]: row["status"] for row in rows}
-        return [found[i] for i in ids]
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:
