@@ -11,9 +11,12 @@ API, so the two figures differ only by what the bots do per update.
 The reply to an update is the first Bot API call that belongs to it: sendMessage to the chat, an edit of the message
 whose button was pressed, or answerCallbackQuery for the press, whichever comes first.
 
-Two measurements per bot: the highest throughput (no pacing) and the latency at an offered rate of 1,000 updates/s
-(a global pacer). Targets: intake throughput >= half the echo bot's, intake p95 <= 10 ms at 1,000 updates/s. Always
-exits 0: it reports, it does not gate a build.
+Two measurements per bot: the highest throughput (no pacing) and the latency at an offered rate of 300 updates/s
+(a global pacer; ten times what Telegram lets one bot send). Targets: intake throughput >= half the echo bot's,
+intake p95 <= 10 ms at 300 updates/s. Makker runs as `python -m bot` does by default: no CPU pinning, start-up
+objects frozen for the collector. Every call passes Makker's rate limiter, whose budget is lifted here: this
+measures what the bot can process, not Telegram's limits (bench/outbox.py measures those). Always exits 0: it
+reports, it does not gate a build.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from telegram.request import RequestData
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.offline is not installed with Makker
 
-from bot.app import MAX_CONCURRENT_UPDATES, build_application
+from bot.app import MAX_CONCURRENT_UPDATES, build_application, freeze_start_up_objects
 from bot.config import Settings
 from bot.services import SERVICES_KEY
 from tests.offline import OfflineBotApi, UpdateFactory
@@ -175,6 +178,7 @@ async def start_makker(database_path: Path) -> BotUnderTest:
         bot_token=TOKEN,
         database_path=database_path,  # type: ignore[arg-type]
         flood_max_updates=1_000_000,
+        outbox_rate_per_second=1_000_000,  # the limiter's bookkeeping is measured, its budget is not
         _env_file=None,
     )
     api = ReplyWatchingApi()
@@ -182,6 +186,7 @@ async def start_makker(database_path: Path) -> BotUnderTest:
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)
+    freeze_start_up_objects()  # as python -m bot does after start-up
     await application.start()
     return BotUnderTest("intake", application, api, INTAKE_SCRIPT)
 
@@ -480,7 +485,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=200, help="simulated people at once (200; quick 50)")
     parser.add_argument("--updates", type=int, default=20_000, help="updates measured for throughput (20000; 3000)")
     parser.add_argument("--warmup", type=int, default=2_000, help="updates before the throughput counts (2000; 500)")
-    parser.add_argument("--rate", type=float, default=1_000.0, help="offered updates/s for the latency run (1000)")
+    parser.add_argument("--rate", type=float, default=300.0, help="offered updates/s for the latency run (300)")
     parser.add_argument("--latency-updates", type=int, default=10_000, help="updates measured at --rate (10000; 2000)")
     parser.add_argument("--latency-warmup", type=int, default=2_000, help="updates before those count (2000; 500)")
     parser.add_argument(
@@ -516,7 +521,7 @@ def report(args: argparse.Namespace, results: Results, wall: float) -> None:
     for name, methods in results.reply_methods.items():
         print(f"{name} replies by first call: " + ", ".join(f"{m} {n}" for m, n in sorted(methods.items())))
     print(f"intake check: {results.intake_check}")
-    if hasattr(os, "sched_getaffinity"):  # Makker's start-up pins the process unless PIN_TO_ONE_CPU=false
+    if hasattr(os, "sched_getaffinity"):  # Makker pins itself only with PIN_TO_ONE_CPU=true (off by default)
         print(f"CPUs the run was allowed after Makker started: {sorted(os.sched_getaffinity(0))}")
     print(f"wall time {wall:.1f} s")
     disturbed = [

@@ -14,8 +14,9 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from telegram import Update
+from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, freeze_start_up_objects
 from bot.config import DatabaseSettings, Settings, describe_error
 from bot.db import SchemaTooNewError, connect, migrate
 from bot.logging_setup import configure_logging
@@ -135,6 +136,14 @@ def _run() -> int:
     if applied:
         logger.info("migrated applied=%s", ",".join(applied))
     application = build_application(settings)
+    start_up = application.post_init
+
+    async def start_up_then_freeze(app: Application) -> None:
+        if start_up is not None:
+            await start_up(app)
+        freeze_start_up_objects()
+
+    application.post_init = start_up_then_freeze
     if settings.webhook_url:
         assert settings.webhook_secret is not None  # enforced by Settings
         logger.info("starting mode=webhook port=%d", settings.webhook_port)

@@ -29,6 +29,7 @@ from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
+from bot.rate_limiter import MakkerRateLimiter
 from bot.router import Conversation, Kind, Router
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
@@ -44,6 +45,8 @@ from matching.geo import default_geography
 logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "settings"
+DISPATCHER_KEY = "outbox_dispatcher"
+SHUTDOWN_SEND_SECONDS = 10  # how long a stopping bot lets sends under way finish (a 429 pause can be long)
 # PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
@@ -81,6 +84,7 @@ def build_application(
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=get_updates_request or request or HTTPXRequest(connection_pool_size=1),
         defaults=Defaults(tzinfo=settings.zone),
+        rate_limiter=MakkerRateLimiter(settings.outbox_rate_per_second),
     )
     application = (
         ApplicationBuilder()
@@ -88,6 +92,7 @@ def build_application(
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -161,14 +166,31 @@ async def _post_init(application: Application) -> None:
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())
         logger.info("initiatives_loaded added=%d", result.added)
+    resent, unknown = await store.outbox.recover_after_crash()
+    if resent or unknown:
+        logger.warning("outbox_recovered resent=%d unknown=%d", resent, unknown)
     await _set_command_menu(application, catalogue)
-    jobs.schedule(application, settings, OutboxDispatcher(store, catalogue))
-    # What start-up built (geography, catalogues, PTB, caches) lives as long as the process: taken out of
-    # the collector's view, a full collection no longer walks it and pauses for about 5 ms instead of 35.
-    # Start-up's garbage is collected first, so that none of it is kept for good.
+    dispatcher = OutboxDispatcher(store, catalogue, per_second=settings.outbox_rate_per_second)
+    application.bot_data[DISPATCHER_KEY] = dispatcher
+    jobs.schedule(application, settings, dispatcher)
+    logger.info("started bot_id=%d", application.bot.id)
+
+
+def freeze_start_up_objects() -> None:
+    """What start-up built (geography, catalogues, PTB, caches) lives as long as the process: taken out of
+    the collector's view, a full collection no longer walks it and pauses for about 5 ms instead of 35.
+    Start-up's garbage is collected first, so that none of it is kept for good. Called by the command that
+    runs the bot (bot/__main__.py), after start-up, not by every test that builds the application."""
     gc.collect()
     gc.freeze()
-    logger.info("started bot_id=%d", application.bot.id)
+
+
+async def _post_stop(application: Application) -> None:
+    """Sends under way finish before the connections close; a row still unfinished stays 'sending' and is
+    settled at the next start (bot/outbox.py)."""
+    dispatcher: OutboxDispatcher | None = application.bot_data.get(DISPATCHER_KEY)
+    if dispatcher is not None:
+        await dispatcher.drain(SHUTDOWN_SEND_SECONDS)
 
 
 async def _post_shutdown(application: Application) -> None:

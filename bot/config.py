@@ -44,6 +44,8 @@ class Settings(DatabaseSettings):
     flood_max_updates: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_rate_per_second: int = Field(default=25, ge=1)
+    outbox_retention_days: float = Field(default=30, gt=0)
     polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
 
     match_top_peers: int = Field(default=3, ge=0, le=10)
@@ -58,7 +60,7 @@ class Settings(DatabaseSettings):
     match_weight_load: float = Field(default=1.5, ge=0)
     rematch_interval_minutes: float = Field(default=10, gt=0)
     offer_timeout_hours: float = Field(default=48, gt=0)
-    pin_to_one_cpu: bool = True
+    pin_to_one_cpu: bool = False
 
     @field_validator("bot_token")
     @classmethod

@@ -1,5 +1,8 @@
 """Keeps Makker on one CPU core, where its event loop and its SQLite thread hand work to each other cheaply.
 
+Only with PIN_TO_ONE_CPU=true (off by default): where a bot runs is the operator's choice, made with
+`taskset -c N python -m bot` or systemd's CPUAffinity=, not a side effect of starting it.
+
 Makker's Python code runs one thread at a time anyway (the GIL). Its one other thread is aiosqlite's,
 and the two hand work back and forth a few hundred times a second. Across two cores every hand-over
 wakes the other core: on a virtual machine 0.11-0.15 ms of CPU for a small query, within one core

@@ -27,7 +27,8 @@ _ONE_AT_A_TIME = {"max_instances": 1, "coalesce": True}
 
 
 async def housekeeping(context: MakkerContext) -> None:
-    """Forget what is no longer needed: old update ids, stale drafts, ended requests, idle flood windows."""
+    """Forget what is no longer needed: old update ids, stale drafts, ended requests, idle flood windows,
+    outbox rows that ended longer ago than the retention setting."""
     svc = context.services
     await svc.store.updates.forget_older_than(UPDATE_MEMORY)
     await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
@@ -35,6 +36,7 @@ async def housekeeping(context: MakkerContext) -> None:
     await svc.store.db.transaction(lambda c: applications.forget_stale_drafts(c, utc_now() - DRAFT_RETENTION))
     await svc.store.db.transaction(lambda c: applications.forget_decided(c, utc_now() - CLOSED_REQUEST_RETENTION))
     svc.flood.forget_idle(time.monotonic())
+    await svc.store.outbox.prune(utc_now() - timedelta(days=svc.settings.outbox_retention_days))
 
 
 async def save_processed_updates(context: MakkerContext) -> None:
@@ -53,7 +55,7 @@ def schedule(application: Application, settings: Settings, dispatcher: OutboxDis
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
 
     async def dispatch_outbox(context: MakkerContext) -> None:
-        await dispatcher.dispatch_due(context.bot)
+        await dispatcher.tick(context.bot)  # starts the sends and returns: a tick never overruns
 
     job_queue.run_repeating(
         save_processed_updates, interval=1, first=1, name="updates:save-processed", job_kwargs=_ONE_AT_A_TIME

@@ -37,6 +37,7 @@ class Services:
     intake_views: IntakeViews
     router: Router
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
+    _client_language_stored: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
     async def language_for(self, user: User | None) -> str:
         """The language to answer this person in, without a database read on every update."""
@@ -53,6 +54,24 @@ class Services:
                 self._language_cache.popitem(last=False)
         return self.catalogue.pick_language(chosen, user.language_code)
 
+    def client_language_changed(self, user: User) -> bool:
+        """Whether the client's language differs from what is stored (or is not known to be stored)."""
+        stored = self._client_language_stored
+        if user.id in stored and stored[user.id] == user.language_code:
+            stored.move_to_end(user.id)
+            return False
+        return True
+
+    async def note_client_language(self, user: User) -> None:
+        """Store the client's language, for the outbox; see UserRepository.note_client_language."""
+        stored = self._client_language_stored
+        await self.store.users.note_client_language(user.id, user.language_code)
+        # Remembered also when nothing was stored (Makker keeps nothing for this person yet), so that their next
+        # updates cost no trip to the database; a consent stores it anew (handlers/intake.py).
+        stored[user.id] = user.language_code
+        if len(stored) > _LANGUAGE_CACHE_SIZE:
+            stored.popitem(last=False)
+
     async def choose_language(self, user_id: int, language: str) -> None:
         await self.store.users.set_language(user_id, language)
         self._language_cache[user_id] = language
@@ -61,6 +80,7 @@ class Services:
         """Every row about the person, and what memory holds of them; returns the rows erased."""
         erased = await self.store.erase_person(user_id)
         self._language_cache.pop(user_id, None)
+        self._client_language_stored.pop(user_id, None)
         return erased
 
     async def text_for(self, user: User | None, key: str, **params: object) -> str:

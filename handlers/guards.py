@@ -18,6 +18,20 @@ async def admit(update: Update, context: MakkerContext) -> None:
     """Both guards in one handler, so that every update pays PTB's dispatch for them once."""
     drop_duplicate_update(update, context)
     await hold_back_flood(update, context)
+    await remember_client_language(update, context)
+
+
+async def remember_client_language(update: Update, context: MakkerContext) -> None:
+    """The client's language as last seen, for the outbox to write in when the person never chose one. Only
+    when it changed, and in a task of its own, so that the database write never delays an answer (inline
+    where the application is not running, as in handler tests)."""
+    user, svc = update.effective_user, context.services
+    if user is None or not svc.client_language_changed(user):
+        return
+    if context.application.running:
+        context.application.create_task(svc.note_client_language(user), update=update, name="client-language")
+    else:
+        await svc.note_client_language(user)
 
 
 def drop_duplicate_update(update: Update, context: MakkerContext) -> None:

@@ -97,6 +97,7 @@ async def consent_answer(press: Press, context: MakkerContext, pressed: ConsentB
     message = press.message
     if pressed.answer == "yes":
         draft = await svc.store.intake.draft(user.id)
+        consented_now = draft is None
         if draft is None:
             draft = intake.first_draft(language)
             if not await svc.store.intake.give_consent(user.id, CONSENT_VERSION, draft):
@@ -104,6 +105,8 @@ async def consent_answer(press: Press, context: MakkerContext, pressed: ConsentB
             logger.info("consent_given user_id=%d version=%s", user.id, CONSENT_VERSION)
         await press.answer()
         await _ask(message, context, svc, draft, language, edit=True)
+        if consented_now:  # from now on Makker keeps the client's language too, for the outbox
+            await svc.note_client_language(user)
         return
     draft, consent_id, request = await asyncio.gather(
         svc.store.intake.draft(user.id), svc.store.intake.consent_id(user.id), svc.store.intake.open_request(user.id)

@@ -50,6 +50,8 @@ def readable_export(svc: Services, exported: dict[str, list[dict[str, object]]],
             lines.append(
                 t(language, "privacy.language", language=t(language, f"taxonomy.language.{user_row['language']}"))
             )
+        if user_row.get("client_language"):
+            lines.append(t(language, "privacy_client.language", code=user_row["client_language"]))
     for consent in exported["consents"]:
         lines.append(
             t(

@@ -22,6 +22,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -55,6 +56,8 @@ _POLL_CONFLICT = "Conflict: terminated by other getUpdates request; make sure th
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
+_COPIED_FIELDS = frozenset({"text", "entities", "caption", "photo", "document", "voice", "sticker", "location"})
+_SENDS = frozenset({"sendMessage", "copyMessage", "sendPhoto", "sendDocument"})
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 
 # Parameters whose form value is a plain string; every other value arrives JSON-encoded. Without
@@ -526,6 +529,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = exc.status, exc.payload()
         else:
             status, payload = api._dispatch(match[1], match[2], params, files)
+            delay = api.slow_methods.get(match[2], api.latency)
+            if delay and status == 200 and match[2].lower() != "getupdates":
+                time.sleep(delay)  # the call counted on arrival; its answer takes Telegram's time
         self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
@@ -555,9 +561,13 @@ class FakeBotApi:
         bot_first_name: str = "Makker Test",
         record_get_updates: bool = False,
         on_call: CallListener | None = None,
+        latency: float = 0.0,
+        global_limit: int = 30,
     ) -> None:
         """`token` given: other tokens get 401. getUpdates calls are not recorded unless asked,
-        because a polling bot makes them endlessly. `on_call` sees every recorded call."""
+        because a polling bot makes them endlessly. `on_call` sees every recorded call. `latency`: seconds
+        each successful call takes before its answer (Telegram's servers are not instant; errors come at
+        once). `global_limit`: calls a second the bot may make before `limits()` counts a violation."""
         self.host = "127.0.0.1"
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
@@ -595,6 +605,12 @@ class FakeBotApi:
         self._webhook: JSONDict | None = None
         self._webhook_error: tuple[int, str] | None = None
         self._webhook_retry_at = 0.0
+        self.latency = latency
+        self.slow_methods: dict[str, float] = {}  # method -> seconds its successful answers take instead
+        self.global_limit = global_limit
+        self._recent_calls: deque[float] = deque()
+        self._last_send_to: dict[int, float] = {}
+        self._violations = {"global": 0, "per_chat": 0}
         handlers: list[tuple[str, Callable[[JSONDict, dict[str, Upload]], Any]]] = [
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
@@ -606,6 +622,8 @@ class FakeBotApi:
             ("getWebhookInfo", self._get_webhook_info),
             ("sendMessage", self._send_message),
             ("sendDocument", self._send_document),
+            ("sendPhoto", self._send_photo),
+            ("copyMessage", self._copy_message),
             ("editMessageText", self._edit_message_text),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
             ("answerCallbackQuery", self._answer_callback_query),
@@ -871,6 +889,33 @@ class FakeBotApi:
             key = "*" if method == "*" else method.lower()
             self._faults.append(_Fault(key, status, retry_after, times, description))
 
+    def add_users(self, user_ids: list[int] | range) -> None:
+        """Users who have written to the bot before (its chats with them are open), without queuing updates."""
+        with self._cond:
+            for user_id in user_ids:
+                self._register_user(user_id)
+
+    def limits(self) -> dict[str, int]:
+        """Violations of Telegram's limits counted so far: "global" (more than `global_limit` calls in a
+        second) and "per_chat" (two sends to one private chat less than a second apart). The per-chat
+        count covers every send, replies too, so it means something where only the outbox sends."""
+        with self._cond:
+            return dict(self._violations)
+
+    def _count_limits(self, name: str, params: JSONDict, now: float) -> None:
+        recent = self._recent_calls
+        recent.append(now)
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        if len(recent) > self.global_limit:
+            self._violations["global"] += 1
+        chat_id = _as_int(params.get("chat_id"))
+        if name in _SENDS and chat_id is not None and chat_id > 0:
+            last = self._last_send_to.get(chat_id)
+            if last is not None and now - last < 1.0:
+                self._violations["per_chat"] += 1
+            self._last_send_to[chat_id] = now
+
     def clear_faults(self) -> None:
         """Drop injected faults that have not fired yet."""
         with self._cond:
@@ -1006,6 +1051,8 @@ class FakeBotApi:
             self._last_token = token
             self._bot_id = int(token.split(":")[0])
             started = time.time()
+            if name != "getUpdates":
+                self._count_limits(name, params, time.monotonic())
             try:
                 fault = self._take_fault(name)
                 if fault is not None:
@@ -1451,6 +1498,42 @@ class FakeBotApi:
             fields["caption"] = caption
         raw_text = None if raw_caption is None else str(raw_caption)
         return self._new_bot_message(chat_id, fields, raw_text, params)
+
+    def _send_photo(self, params: JSONDict, files: dict[str, Upload]) -> JSONDict:
+        """sendPhoto of an uploaded photo or a known file id, with an optional caption."""
+        chat_id = self._writable_chat(params)
+        upload, reference = files.get("photo"), params.get("photo")
+        if upload is not None:
+            stored = self._store_file(upload.filename, upload.content, "photos", upload.content_type)
+            file_id, unique = stored.file_id, stored.file_unique_id
+        elif isinstance(reference, str) and reference:
+            file_id, unique = reference, f"u-{reference}"
+        else:
+            raise _bad("there is no photo in the request")
+        raw_caption = params.get("caption")
+        caption = _check_text(raw_caption, params.get("parse_mode"), caption=True)
+        _check_reply_markup(params.get("reply_markup"))
+        fields: JSONDict = {"photo": [{"file_id": file_id, "file_unique_id": unique, "width": 90, "height": 90}]}
+        if caption:
+            fields["caption"] = caption
+        return self._new_bot_message(chat_id, fields, None if raw_caption is None else str(raw_caption), params)
+
+    def _copy_message(self, params: JSONDict, files: dict[str, Upload]) -> JSONDict:
+        """copyMessage of a message a user sent (or the bot sent) in a known chat; answers its new id only."""
+        chat_id = self._writable_chat(params)
+        from_chat = _as_int(params.get("from_chat_id"))
+        message_id = _as_int(params.get("message_id"))
+        if from_chat is None or message_id is None:
+            raise _bad("message to copy not found")
+        source = self._user_messages.get(from_chat, {}).get(message_id)
+        if source is None and message_id in self._bot_messages.get(from_chat, {}):
+            source = self._bot_messages[from_chat][message_id].message
+        if source is None:
+            raise _bad("message to copy not found")
+        _check_reply_markup(params.get("reply_markup"))
+        fields = {key: copy.deepcopy(value) for key, value in source.items() if key in _COPIED_FIELDS}
+        message = self._new_bot_message(chat_id, fields, fields.get("text"), params)
+        return {"message_id": message["message_id"]}
 
     def _edit_message_text(self, params: JSONDict, files: dict[str, Upload]) -> JSONDict | bool:
         """editMessageText; leaving out reply_markup removes the inline keyboard, as in Telegram."""

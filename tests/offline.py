@@ -25,7 +25,7 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 
-_ECHOES_MESSAGE = {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+_ECHOES_MESSAGE = {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 
 
 @dataclass
@@ -95,6 +95,8 @@ class OfflineBotApi(BaseRequest):
             if method == "sendDocument":
                 message["document"] = {"file_id": "doc", "file_unique_id": "doc", "file_name": "makker.json"}
             return message
+        if method == "copyMessage":
+            return {"message_id": next(self._message_ids)}
         if method == "getUpdates":
             return []
         return True

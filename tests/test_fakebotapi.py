@@ -541,3 +541,37 @@ def test_console_mode() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_limits_count_global_and_per_chat_violations(client: httpx.Client) -> None:
+    with FakeBotApi(global_limit=3) as api:
+        api.add_users([1, 2])
+        for chat in (1, 2, 1):
+            assert call(client, api, "sendMessage", chat_id=chat, text="x")[0] == 200
+        assert api.limits() == {"global": 0, "per_chat": 1}, "chat 1 twice within a second"
+        call(client, api, "getMe")
+        assert api.limits() == {"global": 1, "per_chat": 1}, "a fourth call within a second"
+
+
+def test_copy_message_and_send_photo(api: FakeBotApi, client: httpx.Client) -> None:
+    update = api.send_text(5, "hej med dig")
+    api.add_users([6])
+    source = update["message"]["message_id"]
+    status, body = call(client, api, "copyMessage", chat_id=6, from_chat_id=5, message_id=source)
+    assert status == 200 and set(body["result"]) == {"message_id"}
+    assert api.messages(6)[-1]["text"] == "hej med dig"
+    assert call(client, api, "copyMessage", chat_id=6, from_chat_id=5, message_id=999)[0] == 400
+    status, body = call(client, api, "sendPhoto", chat_id=6, photo="some-file-id", caption="Se her")
+    assert status == 200 and body["result"]["caption"] == "Se her" and body["result"]["photo"]
+
+
+def test_latency_delays_answers_not_errors(client: httpx.Client) -> None:
+    with FakeBotApi(latency=0.2) as api:
+        api.add_users([1])
+        started = time.monotonic()
+        call(client, api, "sendMessage", chat_id=1, text="x")
+        assert time.monotonic() - started >= 0.2
+        api.inject("sendMessage", 429, retry_after=3)
+        started = time.monotonic()
+        assert call(client, api, "sendMessage", chat_id=1, text="x")[0] == 429
+        assert time.monotonic() - started < 0.2

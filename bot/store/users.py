@@ -41,6 +41,21 @@ class UserRepository:
             (user_id, now, now, now),
         )
 
+    async def note_client_language(self, user_id: int, client_language: str | None) -> bool:
+        """Remember the language of the person's Telegram client, so that the outbox writes to them in it when
+        they never chose one. Kept only for people Makker keeps something for anyway (a consent, a peer
+        profile, a users row), so writing to the bot once stores nothing. Returns whether it is stored."""
+        now = db_now()
+        written = await self._db.write(
+            "INSERT INTO users (user_id, client_language, created_at, updated_at) SELECT ?1, ?2, ?3, ?3"
+            " WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?1)"
+            " OR EXISTS (SELECT 1 FROM consents WHERE user_id = ?1) OR EXISTS (SELECT 1 FROM peers WHERE user_id = ?1)"
+            " ON CONFLICT (user_id) DO UPDATE SET client_language = excluded.client_language,"
+            " updated_at = excluded.updated_at",
+            (user_id, client_language, now),
+        )
+        return written.rowcount == 1
+
     async def clear_blocked(self, user_id: int) -> None:
         await self._db.write(
             "UPDATE users SET blocked_at = NULL, updated_at = ? WHERE user_id = ? AND blocked_at IS NOT NULL",
