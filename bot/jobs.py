@@ -27,14 +27,10 @@ _ONE_AT_A_TIME = {"max_instances": 1, "coalesce": True}
 async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forget what is no longer needed: old update ids, stale drafts, ended requests, idle flood windows."""
     svc = services(context)
-    await svc.store.updates.forget_older_than(UPDATE_MEMORY)
+    await svc.store.inbox.forget_older_than(UPDATE_MEMORY)
     await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
     await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
     svc.flood.forget_idle(time.monotonic())
-
-
-async def save_processed_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).dedup.flush()
 
 
 async def rematch_waiting(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -55,9 +51,6 @@ def schedule(application: Application, settings: Settings, dispatcher: OutboxDis
     async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
         await dispatcher.dispatch_due(context.bot)
 
-    job_queue.run_repeating(
-        save_processed_updates, interval=1, first=1, name="updates:save-processed", job_kwargs=_ONE_AT_A_TIME
-    )
     job_queue.run_repeating(
         dispatch_outbox,
         interval=settings.outbox_interval_seconds,

@@ -10,14 +10,15 @@ from telegram import User
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
-from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import Catalogue
+from bot.inbox import Inbox
 from bot.matchmaker import Matchmaker
 from bot.store import Store
 from matching.geo import Geography
 
 if TYPE_CHECKING:
+    from handlers.first_aid import CrisisFirstAid
     from handlers.intake_views import IntakeViews
 
 SERVICES_KEY = "services"
@@ -30,10 +31,11 @@ class Services:
     store: Store
     catalogue: Catalogue
     flood: FloodGuard
-    dedup: UpdateDeduplicator
+    inbox: Inbox
     geography: Geography
     matchmaker: Matchmaker
     intake_views: IntakeViews
+    first_aid: CrisisFirstAid | None = None
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
     async def language_for(self, user: User | None) -> str:
@@ -50,6 +52,11 @@ class Services:
             if len(self._language_cache) > _LANGUAGE_CACHE_SIZE:
                 self._language_cache.popitem(last=False)
         return self.catalogue.pick_language(chosen, user.language_code)
+
+    def language_in_memory(self, user_id: int | None, client_language: str | None) -> str:
+        """The language without touching the database: the choice if memory holds it, else the client's."""
+        chosen = self._language_cache.get(user_id) if user_id is not None else None
+        return self.catalogue.pick_language(chosen, client_language)
 
     async def choose_language(self, user_id: int, language: str) -> None:
         await self.store.users.set_language(user_id, language)

@@ -375,6 +375,9 @@ async def _send_question(
     await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
+send_question = _send_question  # handlers/replay.py asks the current question again after a crash
+
+
 async def _show(
     message: Message, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: InlineKeyboardMarkup
 ) -> None:

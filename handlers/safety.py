@@ -52,15 +52,24 @@ async def check_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
     if context.user_data is not None:
         context.user_data[_SHOWN_KEY] = update.update_id
-    await _send(update, context, "crisis.intro_detected")
+    if not await _answered_on_arrival(update, context):
+        await _send(update, context, "crisis.intro_detected")
 
 
 async def crisis_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = update.effective_user.id if update.effective_user else None
     logger.info("crisis_requested user_id=%s", user_id)
+    if await _answered_on_arrival(update, context):
+        return
     if update.callback_query:
         await update.callback_query.answer()
     await _send(update, context, "crisis.intro_command")
+
+
+async def _answered_on_arrival(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """First aid (handlers/first_aid.py) answers from memory when the update arrives; never twice."""
+    first_aid = services(context).first_aid
+    return first_aid is not None and await first_aid.answered(update.update_id)
 
 
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, intro_key: str) -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from bot.db import connect, migrate
 from bot.store.database import Database
+from bot.store.inbox import InboxRepository
 from bot.store.initiatives import InitiativeRepository
 from bot.store.intake import IntakeRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.peers import PeerRepository
 from bot.store.privacy import PrivacyRepository
 from bot.store.suggestions import SuggestionRepository
-from bot.store.updates import ProcessedUpdateRepository
 from bot.store.users import UserRepository
 from matching.geo import Geography
 
@@ -23,7 +23,7 @@ class Store:
     def __init__(self, db: Database, geography: Geography) -> None:
         self.db = db
         self.users = UserRepository(db)
-        self.updates = ProcessedUpdateRepository(db)
+        self.inbox = InboxRepository(db)
         self.outbox = OutboxRepository(db)
         self.intake = IntakeRepository(db)
         self.privacy = PrivacyRepository(db)
