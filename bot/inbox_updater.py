@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,14 @@ if TYPE_CHECKING:
     from handlers.first_aid import CrisisFirstAid
 
 logger = logging.getLogger(__name__)
+# Bot.get_updates parses what it fetches, and an update it cannot parse would stop the loop before it is
+# stored; so the raw JSON is asked for with do_api_request, about which PTB warns.
+warnings.filterwarnings("ignore", message=r".*Bot\.getUpdates.*", module=__name__)
 
 BATCH_LIMIT = 100
 # While a batch is being stored (a locked database can take seconds), Telegram is asked again with the
 # old offset this often, so that crisis messages that arrive meanwhile are still answered at once.
-PEEK_INTERVAL = 1.0
+PEEK_INTERVAL = 0.25
 MAX_BACKOFF = 30.0
 
 
