@@ -28,8 +28,15 @@ async def show_where_they_are(update: Update, context: ContextTypes.DEFAULT_TYPE
         with suppress(TelegramError):  # an old query may be too old to answer
             await update.callback_query.answer()
     svc = services(context)
+    language = await svc.language_for(user)
     draft = await svc.store.intake.draft(user.id)
     if draft is not None:
-        await intake.send_question(chat.id, context, svc, draft, await svc.language_for(user))
-    elif await svc.store.intake.open_request(user.id) is not None:
+        await intake.send_question(chat.id, context, svc, draft, language)
+        return
+    request = await svc.store.intake.open_request(user.id)
+    if request is None:
+        return
+    if await svc.store.suggestions.current(user.id, request.id):
         await match.suggestions_command(update, context)
+    else:  # confirmed just before the crash, matched not yet: the confirmation's own second step
+        await match.present(chat.id, context, svc, request, language)
