@@ -9,8 +9,8 @@ How "exactly once" is kept (tests/e2e/test_kill_anywhere.py kills the bot at ran
   (bot/store/database.py, HANDLING_UPDATE). Handlers save state before they speak, so an update is either
   'pending' (none of its effects is stored) or 'applied' (its effect is stored, and its reply may or may
   not have gone out).
-- After it was handled it is marked 'handled' and its content is dropped; these marks are written in
-  batches, not awaited by the handler.
+- After it was handled it is marked 'handled' and its content is dropped; these marks are not awaited by
+  the handler: they go with the next batch's transaction, or after MARK_DELAY when no batch comes.
 - At start-up the unhandled rows are handled first, in update order, so in per-person order. A 'pending'
   one is handled as if new. An 'applied' one must not be applied again: instead the person is shown
   where they are now (handlers/replay.py), which is the reply they may have missed.
@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 RawUpdate = dict[str, Any]
 Enqueue = Callable[[Update], Awaitable[None]]
 _REPORT_KEY = "inbox.admin.set_aside"
+# How long a handled mark may wait for the next batch to carry it. A crash in that time makes the update
+# replay: 'pending' ones (no writes) are answered again, 'applied' ones show the person where they are.
+MARK_DELAY = 0.2
 
 
 class Inbox:
@@ -63,7 +66,12 @@ class Inbox:
                 rows.append((update_id, json.dumps(raw, ensure_ascii=False, separators=(",", ":"))))
         if not rows:
             return 0
-        new = set(await self._store.inbox.receive(rows))
+        marks, self._handled = self._handled, []
+        try:
+            new = set(await self._store.inbox.receive(rows, marks))
+        except BaseException:
+            self._handled[:0] = marks
+            raise
         for duplicate in sorted({update_id for update_id, _ in rows} - new):
             logger.info("duplicate_update update_id=%d", duplicate)
         for raw in raw_updates:
@@ -78,7 +86,7 @@ class Inbox:
         for row in unhandled:
             if row.applied:
                 self._replaying.add(row.update_id)
-            await self._hand_over(row.update_id, json.loads(row.body))
+            await self._hand_over(row.update_id, json.loads(row.body or "{}"))
         if unhandled:
             logger.info("inbox_replayed count=%d applied=%d", len(unhandled), len(self._replaying))
         return len(unhandled)
@@ -92,15 +100,23 @@ class Inbox:
         self._replaying.discard(update_id)
         self._handled.append(update_id)
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_marks(), name="inbox:marks")
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_later(), name="inbox:marks")
 
     async def flush(self) -> None:
-        """Write the outstanding marks; at shutdown, so that nothing handled is handled again."""
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.wait({self._flusher})
-        await self._flush_marks()
+        """Write the outstanding marks, once; at shutdown, so that nothing handled is handled again.
 
-    async def _flush_marks(self) -> None:
+        If the database refuses, the updates stay unhandled in the inbox and the next start replays them.
+        """
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            await asyncio.wait({self._flusher})
+        await self._flush_marks(retry=False)
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(MARK_DELAY)
+        await self._flush_marks(retry=True)
+
+    async def _flush_marks(self, *, retry: bool) -> None:
         while self._handled:
             batch, self._handled = self._handled, []
             try:
@@ -108,6 +124,8 @@ class Inbox:
             except Exception as error:  # the database is locked or failing: keep them for the next try
                 logger.warning("inbox_marks_failed count=%d error=%s", len(batch), type(error).__name__)
                 self._handled[:0] = batch
+                if not retry:
+                    return
                 await asyncio.sleep(1)
 
     async def _hand_over(self, update_id: int, raw: RawUpdate) -> None:

@@ -16,7 +16,6 @@ from collections import OrderedDict
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.clock import local_today
 from bot.safety import detect_crisis
@@ -65,7 +64,11 @@ class CrisisFirstAid:
         update_id = raw.get("update_id")
         if not isinstance(update_id, int) or update_id in self._sends:
             return  # asked for again while it was being stored: answered once
-        found = crisis_intro(raw)
+        try:
+            found = crisis_intro(raw)
+        except Exception as error:  # a strange update must never stop the loop that fetches the others
+            logger.error("crisis_first_aid_check_failed update_id=%d error=%s", update_id, type(error).__name__)
+            return
         if found is None:
             return
         logger.warning("crisis_first_aid update_id=%d", update_id)
@@ -83,20 +86,21 @@ class CrisisFirstAid:
         return await asyncio.shield(send)
 
     async def _send(self, update_id: int, source: dict[str, Any], intro_key: str) -> bool:
-        person = source.get("from") if isinstance(source.get("from"), dict) else {}
-        message = source.get("message") if "data" in source else source
-        chat_id = message["chat"]["id"]
-        user_id = person.get("id") if isinstance(person.get("id"), int) else None
-        language = self._svc.language_in_memory(user_id, person.get("language_code"))
-        catalogue = self._svc.catalogue
-        body = catalogue.text(language, intro_key) + "\n\n" + crisis_text(self._svc, language, self._region(user_id))
         try:
+            person = source.get("from") if isinstance(source.get("from"), dict) else {}
+            message = source.get("message") if "data" in source else source
+            chat_id = message["chat"]["id"]
+            user_id = person.get("id") if isinstance(person.get("id"), int) else None
+            client_language = person.get("language_code") if isinstance(person.get("language_code"), str) else None
+            language = self._svc.language_in_memory(user_id, client_language)
+            intro = self._svc.catalogue.text(language, intro_key)
+            body = intro + "\n\n" + crisis_text(self._svc, language, self._region(user_id))
             if "data" in source and isinstance(source.get("id"), str):
                 await self._bot.answer_callback_query(source["id"])
             await self._bot.send_message(chat_id, body)
-        except TelegramError as error:
+        except Exception as error:  # TelegramError above all; the handler sends it when the update is handled
             logger.warning("crisis_first_aid_failed update_id=%d error=%s", update_id, type(error).__name__)
-            return False  # the handler sends it when the update is handled
+            return False
         return True
 
     def _region(self, user_id: int | None) -> str | None:

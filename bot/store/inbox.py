@@ -17,15 +17,24 @@ class Unhandled:
     applied: bool
 
 
+_MARK_HANDLED = "UPDATE inbox SET state = 'handled', body = NULL, handled_at = ? WHERE update_id = ?"
+
+
 class InboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def receive(self, updates: list[tuple[int, str]]) -> list[int]:
-        """Store a batch in one transaction; returns the ids that were new (the others were seen before)."""
+    async def receive(self, updates: list[tuple[int, str]], handled: list[int] | None = None) -> list[int]:
+        """Store a batch in one transaction; returns the ids that were new (the others were seen before).
+
+        `handled`: marks that were waiting, written in the same transaction so that they cost no trip of their own.
+        """
         now = db_now()
+        marks = [(now, update_id) for update_id in handled or []]
 
         def run(connection: sqlite3.Connection) -> list[int]:
+            if marks:
+                connection.executemany(_MARK_HANDLED, marks)
             new: list[int] = []
             for update_id, body in updates:
                 cursor = connection.execute(
@@ -48,13 +57,7 @@ class InboxRepository:
         """The content goes; the id stays as the record that the update had its effect."""
         now = db_now()
         rows = [(now, update_id) for update_id in update_ids]
-
-        def run(connection: sqlite3.Connection) -> None:
-            connection.executemany(
-                "UPDATE inbox SET state = 'handled', body = NULL, handled_at = ? WHERE update_id = ?", rows
-            )
-
-        await self._db.transaction(run)
+        await self._db.transaction(lambda connection: connection.executemany(_MARK_HANDLED, rows))
 
     async def set_aside(self, update_id: int, error: str) -> None:
         """An update that cannot be read: its id and why are kept, its content is not."""

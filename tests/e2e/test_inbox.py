@@ -180,3 +180,25 @@ def test_the_crisis_reply_arrives_within_a_second_while_another_process_holds_th
     states = inbox_rows(bot)
     assert len(states) == 3 and all(state == "handled" for state, _, _ in states.values())
     assert len(texts_to(api, 7400, CRISIS_REPLY)) == 1 and len(texts_to(api, 7401, CRISIS_REPLY)) == 1
+
+
+def test_sigterm_with_updates_in_hand_stops_within_five_seconds_and_the_next_start_answers_the_rest(
+    api: FakeBotApi, bot: BotProcess
+) -> None:
+    people = list(range(7500, 7540))
+    bot.start()
+    mark = api.mark()
+    for person in people:
+        api.send_text(person, "/help")
+    time.sleep(0.1)
+    started = time.monotonic()
+    assert bot.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - started < 5
+    bot.start()
+    for person in people:
+        api.wait_for_text(person, HELP_REPLY, timeout=20, after=mark)
+    assert bot.stop() == 0
+    rows = inbox_rows(bot)
+    assert len(rows) == len(people) and all(state == "handled" for state, _, _ in rows.values())
+    for person in people:
+        assert len(texts_to(api, person, HELP_REPLY)) == 1, "handled ones were saved as handled, not answered again"
