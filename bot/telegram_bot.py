@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import cast
+import logging
+from typing import Any, cast
 
 from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 from telegram.request import BaseRequest
+
+logger = logging.getLogger(__name__)
 
 # The parameters PTB's methods leave to Defaults; _post fills them in from the bot's Defaults, as it does for them.
 _MESSAGE_DEFAULTS = dict.fromkeys(("parse_mode", "disable_notification", "protect_content"), BaseRequest.DEFAULT_NONE)
@@ -38,6 +42,18 @@ class MakkerBot(ExtBot[None]):
         """editMessageReplyMarkup; None removes the keyboard."""
         data = {"chat_id": chat_id, "message_id": message_id, "reply_markup": keyboard}
         await self._post("editMessageReplyMarkup", data | _MESSAGE_DEFAULTS)
+
+
+    async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any) -> bool:
+        """A press can be answered once and only for a short while. After a crash its update is replayed
+        (bot/inbox.py) and can no longer be answered; the handler must still do its work and reply."""
+        try:
+            return await super().answer_callback_query(callback_query_id, *args, **kwargs)
+        except BadRequest as error:
+            if "query is too old" not in error.message and "query id is invalid" not in error.message.lower():
+                raise
+            logger.info("callback_answer_too_late")
+            return False
 
 
 def makker_bot(context: CallbackContext) -> MakkerBot:  # type: ignore[type-arg]
