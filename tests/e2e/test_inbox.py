@@ -202,3 +202,35 @@ def test_sigterm_with_updates_in_hand_stops_within_five_seconds_and_the_next_sta
     assert len(rows) == len(people) and all(state == "handled" for state, _, _ in rows.values())
     for person in people:
         assert len(texts_to(api, person, HELP_REPLY)) == 1, "handled ones were saved as handled, not answered again"
+
+
+def test_webhook_answers_200_only_once_stored_and_crisis_help_does_not_wait(api: FakeBotApi, bot: BotProcess) -> None:
+    from tests.e2e.conftest import free_port
+
+    port = free_port()
+    bot.extra_env = {
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_SECRET": "s3cret-token",
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+    }
+    bot.start(wait_ready=False)
+    api.wait_for(lambda call: call["method"] == "setWebhook", timeout=30)
+    api.send_text(7601, "/help")
+    api.wait_for_text(7601, HELP_REPLY, timeout=15)
+    lock = DatabaseLock(bot)
+    released = threading.Timer(8, lock.release)
+    released.start()
+    try:
+        delay = seconds_until_crisis_reply(api, 7600, SUICIDE)
+    finally:
+        released.join()
+    assert delay < 1.0
+    mark = api.mark()
+    api.send_text(7601, "/help")  # delivered after the crisis message, which Telegram retries until it gets a 200
+    api.wait_for_text(7601, HELP_REPLY, timeout=20, after=mark)
+    assert bot.stop() == 0
+    rows = inbox_rows(bot)
+    assert len(rows) == 3 and all(state == "handled" for state, _, _ in rows.values())
+    assert len(texts_to(api, 7600, CRISIS_REPLY)) == 1
+    assert "inbox_store_failed" in bot.output(), "the locked database made the webhook refuse the update first"
