@@ -137,14 +137,21 @@ class Inbox:
         await self._enqueue(update)
 
     async def _set_aside(self, update_id: int, error: Exception) -> None:
-        """Keep the id and the reason (never the content), and tell the coordinators once an hour at most."""
+        """Keep the id and the reason (never the content), and tell the coordinators once an hour at most.
+
+        Never raises: the rest of the batch is stored already and must still be handed over. If the database
+        refuses now, the row stays 'pending' and the next start tries to read it again.
+        """
         logger.error("update_set_aside update_id=%d error=%s", update_id, type(error).__name__)
-        await self._store.inbox.set_aside(update_id, f"{type(error).__name__}: {error}"[:300])
         window = utc_now().strftime("%Y%m%d%H")
-        for admin_id in self._admin_ids:
-            await self._store.outbox.enqueue(
-                admin_id,
-                _REPORT_KEY,
-                {"update_id": update_id, "error": type(error).__name__},
-                dedup_key=f"update-set-aside:{admin_id}:{window}",
-            )
+        try:
+            await self._store.inbox.set_aside(update_id, f"{type(error).__name__}: {error}"[:300])
+            for admin_id in self._admin_ids:
+                await self._store.outbox.enqueue(
+                    admin_id,
+                    _REPORT_KEY,
+                    {"update_id": update_id, "error": type(error).__name__},
+                    dedup_key=f"update-set-aside:{admin_id}:{window}",
+                )
+        except Exception as failure:
+            logger.warning("update_set_aside_not_saved update_id=%d error=%s", update_id, type(failure).__name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from telegram import Update
 
 from bot.inbox import Inbox
@@ -115,3 +116,21 @@ def test_the_migration_replaces_processed_updates(tmp_path) -> None:  # type: ig
         db.executescript(sql)
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "inbox" in tables and "processed_updates" not in tables
+
+
+async def test_when_setting_aside_fails_the_rest_of_the_batch_is_still_handed_over(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[Update] = []
+    inbox = inbox_for(harness, handed)
+
+    async def locked(update_id: int, error: str) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(harness.services.store.inbox, "set_aside", locked)
+    poll = {"update_id": 60, "poll": {"id": "1", "question": "?", "options": [{"text": "a"}]}}
+    after = harness.updates.text(USER, "/help")
+    after["update_id"] = 61
+    await inbox.accept([poll, after])
+    assert [u.update_id for u in handed] == [61]
+    assert (await states(harness))[60] == ("pending", True), "read again at the next start"
