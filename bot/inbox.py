@@ -13,7 +13,9 @@ How "exactly once" is kept (tests/e2e/test_kill_anywhere.py kills the bot at ran
   the handler: they go with the next batch's transaction, or after MARK_DELAY when no batch comes.
 - At start-up the unhandled rows are handled first, in update order, so in per-person order. A 'pending'
   one is handled as if new. An 'applied' one must not be applied again: instead the person is shown
-  where they are now (handlers/replay.py), which is the reply they may have missed.
+  where they are now (handlers/replay.py), which is the reply they may have missed. A handler that writes
+  twice is 'applied' after its first write; the one that does (confirm: the request is saved, then matched)
+  has its second step finished by that view, which matches a request that has no suggestions yet.
 
 So a crash can repeat a reply (sent, not yet marked) but never an effect, and never loses one.
 """
