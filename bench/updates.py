@@ -3,10 +3,10 @@
 Run from the project root: .venv/bin/python bench/updates.py [--quick] [--users N] [--updates N] ...
 
 Simulated people walk the whole intake concurrently against the real Application from build_application (real
-SQLite file, real per-person update processor, real handlers and jobs), fed through `application.update_queue` as
-in production. The Bot API is answered in process, without sockets. Each person sends the next update only after
-the reply to the previous one, as people do in a chat. The same walk goes to a bare echo bot on the same fake Bot
-API, so the two figures differ only by what the bots do per update.
+SQLite file, real per-person update processor, real handlers and jobs), fed through its inbox (bot/inbox.py) as
+in production: stored in batches, then handed over. The Bot API is answered in process, without sockets. Each
+person sends the next update only after the reply to the previous one, as people do in a chat. The same walk goes
+to a bare echo bot on the same fake Bot API, so the two figures differ only by what the bots do per update.
 
 The reply to an update is the first Bot API call that belongs to it: sendMessage to the chat, an edit of the message
 whose button was pressed, or answerCallbackQuery for the press, whichever comes first.
@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.offline
 
 from bot.app import MAX_CONCURRENT_UPDATES, build_application, freeze_start_up_objects
 from bot.config import Settings
+from bot.inbox_updater import InboxUpdater
 from bot.services import SERVICES_KEY
 from tests.offline import OfflineBotApi, UpdateFactory
 
@@ -102,14 +103,13 @@ class ReplyWatchingApi(OfflineBotApi):
     by_query: dict[str, Pending] = field(default_factory=dict)
     reply_methods: Counter[str] = field(default_factory=Counter)
 
-    def expect(self, update: Update) -> Pending:
-        query = update.callback_query
-        message = update.effective_message
-        assert update.effective_chat is not None and message is not None
+    def expect(self, payload: dict[str, Any]) -> Pending:
+        query = payload.get("callback_query")
+        message = query["message"] if query else payload["message"]
         pending = Pending(
-            chat_id=update.effective_chat.id,
-            query_id=query.id if query else None,
-            message_id=message.message_id if query else None,
+            chat_id=message["chat"]["id"],
+            query_id=query["id"] if query else None,
+            message_id=message["message_id"] if query else None,
             future=asyncio.get_running_loop().create_future(),
         )
         self.pending[pending.chat_id] = pending
@@ -164,16 +164,63 @@ class BotUnderTest:
     api: ReplyWatchingApi
     script: list[tuple[str, str]]
     factory: UpdateFactory = field(default_factory=UpdateFactory)
+    feeder: InboxFeeder | None = None
+
+    def submit(self, payload: dict[str, Any]) -> None:
+        """Makker: into the inbox, as its polling loop does. Echo: parsed onto the queue, as PTB's Updater does."""
+        if self.feeder is not None:
+            self.feeder.put(payload)
+        else:
+            self.application.update_queue.put_nowait(Update.de_json(payload, self.application.bot))
 
     async def stop(self) -> None:
+        if self.feeder is not None:
+            self.feeder.stop()
         await self.application.stop()
         await self.application.shutdown()
         if self.application.post_shutdown is not None:
             await self.application.post_shutdown(self.application)
 
 
+class InboxFeeder:
+    """What InboxUpdater's polling loop does with a batch, minus HTTP: crisis first aid on each update, then
+    everything that arrived since the last batch (up to 100, getUpdates' limit) stored in one transaction and
+    handed over. As in production, the next batch is taken only after the previous one is stored."""
+
+    def __init__(self, updater: InboxUpdater) -> None:
+        assert updater.inbox is not None and updater.first_aid is not None
+        self._inbox, self._first_aid = updater.inbox, updater.first_aid
+        self._waiting: list[dict[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        self.batches = 0
+
+    @property
+    def idle(self) -> bool:
+        return not self._waiting and not self._arrived.is_set()
+
+    def put(self, payload: dict[str, Any]) -> None:
+        self._waiting.append(payload)
+        self._arrived.set()
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            await self._arrived.wait()
+            self._arrived.clear()
+            batch, self._waiting = self._waiting[:100], self._waiting[100:]
+            if self._waiting:
+                self._arrived.set()
+            for payload in batch:
+                self._first_aid.check(payload)
+            await self._inbox.accept(batch)
+            self.batches += 1
+
+
 async def start_makker(database_path: Path) -> BotUnderTest:
-    """Makker as production runs it, minus the network: updates enter through update_queue."""
+    """Makker as production runs it, minus the network: updates enter through the inbox."""
     settings = Settings(
         bot_token=TOKEN,
         database_path=database_path,  # type: ignore[arg-type]
@@ -188,7 +235,8 @@ async def start_makker(database_path: Path) -> BotUnderTest:
     await application.post_init(application)
     freeze_start_up_objects()  # as python -m bot does after start-up
     await application.start()
-    return BotUnderTest("intake", application, api, INTAKE_SCRIPT)
+    assert isinstance(application.updater, InboxUpdater)
+    return BotUnderTest("intake", application, api, INTAKE_SCRIPT, feeder=InboxFeeder(application.updater))
 
 
 async def _echo_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -312,7 +360,7 @@ async def simulated_person(
     Otherwise all people would press the same button in the same second, and the costly last step (saving the
     request and matching it) would arrive as one burst per walk instead of spread out, as it is in real life.
     """
-    application, api = bot.application, bot.api
+    api = bot.api
     message_ids = itertools.count(10_000_000)
     steps = first_walk_steps
     while not tally.done.is_set():
@@ -326,10 +374,9 @@ async def simulated_person(
                 payload = factory.text(user_id, value)
             else:
                 payload = factory.button(user_id, value, message_id=next(message_ids))
-            update = Update.de_json(payload, application.bot)  # the Updater does this before the queue, too
-            pending = api.expect(update)
+            pending = api.expect(payload)
             sent_at = time.perf_counter()
-            application.update_queue.put_nowait(update)
+            bot.submit(payload)
             try:
                 replied_at, _method = await asyncio.wait_for(pending.future, REPLY_TIMEOUT)
             except TimeoutError:
@@ -340,10 +387,12 @@ async def simulated_person(
         steps = len(bot.script)
 
 
-async def wait_until_idle(application: Application) -> None:
+async def wait_until_idle(bot: BotUnderTest) -> None:
     """Let the last updates (and calls made after their replies) finish before the next measurement."""
     for _ in range(int(REPLY_TIMEOUT / 0.005)):
-        if not application.update_queue.qsize() and not application.update_processor.current_concurrent_updates:
+        feeding = bot.feeder is not None and not bot.feeder.idle
+        queued = bot.application.update_queue.qsize() or bot.application.update_processor.current_concurrent_updates
+        if not feeding and not queued:
             return
         await asyncio.sleep(0.005)
     raise RuntimeError(f"updates still in flight after {REPLY_TIMEOUT} s")
@@ -411,7 +460,7 @@ async def measure(
     finally:
         for task in people:
             task.cancel()
-    await wait_until_idle(bot.application)
+    await wait_until_idle(bot)
     assert tally.machine_at_end is not None
     own, other = tally.machine_at_end.since(tally.machine_at_start)
     latencies = sorted(tally.latencies)
@@ -560,7 +609,10 @@ def main(argv: list[str] | None = None) -> int:
         f" latency: {args.latency_warmup} warm-up + {args.latency_updates} updates at {args.rate:.0f}/s;"
         f" each measurement ends after {args.max_seconds:.0f} s at the latest"
     )
-    print("latency: update put on update_queue -> first Bot API call for it (sendMessage, edit or answerCallbackQuery)")
+    print(
+        "latency: update handed to the bot (Makker: its inbox; echo: PTB's update_queue) -> first Bot API call for it"
+        " (sendMessage, edit or answerCallbackQuery)"
+    )
     start = time.perf_counter()
     results = asyncio.run(run(args))
     report(args, results, time.perf_counter() - start)

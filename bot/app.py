@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -24,9 +25,10 @@ from bot import buttons, jobs
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
 from bot.cpu import pin_to_one_cpu
-from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
+from bot.inbox import Inbox
+from bot.inbox_updater import InboxUpdater
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.rate_limiter import MakkerRateLimiter
@@ -38,6 +40,7 @@ from bot.update_processor import PerUserUpdateProcessor
 from handlers import common, guards, intake, match, privacy, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
+from handlers.first_aid import CrisisFirstAid
 from handlers.intake_views import IntakeViews
 from matching.catalogue import load_initiatives
 from matching.geo import default_geography
@@ -88,7 +91,8 @@ def build_application(
     )
     application = (
         ApplicationBuilder()
-        .bot(bot)
+        # Makker's own getUpdates loop and webhook: every update is stored before Telegram hears it arrived.
+        .updater(InboxUpdater(bot, asyncio.Queue()))
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
@@ -150,19 +154,20 @@ async def _post_init(application: Application) -> None:
     geography = default_geography()
     store = await Store.open(settings.database_path, geography)
     catalogue = Catalogue(settings.default_language)
-    dedup = UpdateDeduplicator(store.updates)
-    await dedup.load()
-    application.bot_data[SERVICES_KEY] = Services(
+    inbox = Inbox(store, application.bot, application.update_queue.put, settings.admin_ids)
+    svc = application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         store=store,
         catalogue=catalogue,
         flood=FloodGuard(settings.flood_max_updates, settings.flood_window_seconds),
-        dedup=dedup,
+        inbox=inbox,
         geography=geography,
         matchmaker=Matchmaker(store, geography, settings.match_weights(), settings.match_limits()),
         intake_views=IntakeViews(catalogue, geography),
         router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
+    svc.first_aid = CrisisFirstAid(application.bot, svc)
+    _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())
         logger.info("initiatives_loaded added=%d", result.added)
@@ -193,10 +198,21 @@ async def _post_stop(application: Application) -> None:
         await dispatcher.drain(SHUTDOWN_SEND_SECONDS)
 
 
+def _wire_inbox(application: Application, inbox: Inbox, first_aid: CrisisFirstAid) -> None:
+    """The updater stores and hands over updates, the processor reports them handled."""
+    updater = application.updater
+    if isinstance(updater, InboxUpdater):
+        updater.inbox = inbox
+        updater.first_aid = first_aid
+    processor = application.update_processor
+    if isinstance(processor, PerUserUpdateProcessor):
+        processor.on_handled = inbox.handled
+
+
 async def _post_shutdown(application: Application) -> None:
     services: Services | None = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
-        await services.dedup.flush()
+        await services.inbox.flush()
         await services.store.close()
     logger.info("stopped")
 

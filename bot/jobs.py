@@ -30,17 +30,13 @@ async def housekeeping(context: MakkerContext) -> None:
     """Forget what is no longer needed: old update ids, stale drafts, ended requests, idle flood windows,
     outbox rows that ended longer ago than the retention setting."""
     svc = context.services
-    await svc.store.updates.forget_older_than(UPDATE_MEMORY)
+    await svc.store.inbox.forget_older_than(UPDATE_MEMORY)
     await svc.store.intake.forget_stale_drafts(utc_now() - DRAFT_RETENTION)
     await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
     await svc.store.db.transaction(lambda c: applications.forget_stale_drafts(c, utc_now() - DRAFT_RETENTION))
     await svc.store.db.transaction(lambda c: applications.forget_decided(c, utc_now() - CLOSED_REQUEST_RETENTION))
     svc.flood.forget_idle(time.monotonic())
     await svc.store.outbox.prune(utc_now() - timedelta(days=svc.settings.outbox_retention_days))
-
-
-async def save_processed_updates(context: MakkerContext) -> None:
-    await context.services.dedup.flush()
 
 
 async def rematch_waiting(context: MakkerContext) -> None:
@@ -57,9 +53,6 @@ def schedule(application: Application, settings: Settings, dispatcher: OutboxDis
     async def dispatch_outbox(context: MakkerContext) -> None:
         await dispatcher.tick(context.bot)  # starts the sends and returns: a tick never overruns
 
-    job_queue.run_repeating(
-        save_processed_updates, interval=1, first=1, name="updates:save-processed", job_kwargs=_ONE_AT_A_TIME
-    )
     job_queue.run_repeating(
         dispatch_outbox,
         interval=settings.outbox_interval_seconds,

@@ -10,15 +10,17 @@ from telegram import User
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
-from bot.dedup import UpdateDeduplicator
 from bot.flood import FloodGuard
 from bot.i18n import Catalogue
+from bot.inbox import Inbox
 from bot.matchmaker import Matchmaker
 from bot.router import Router
 from bot.store import Store
+from bot.store.database import HANDLING_UPDATE
 from matching.geo import Geography
 
 if TYPE_CHECKING:
+    from handlers.first_aid import CrisisFirstAid
     from handlers.intake_views import IntakeViews
 
 SERVICES_KEY = "services"
@@ -31,11 +33,12 @@ class Services:
     store: Store
     catalogue: Catalogue
     flood: FloodGuard
-    dedup: UpdateDeduplicator
+    inbox: Inbox
     geography: Geography
     matchmaker: Matchmaker
     intake_views: IntakeViews
     router: Router
+    first_aid: CrisisFirstAid | None = None
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
     _client_language_stored: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
@@ -65,12 +68,22 @@ class Services:
     async def note_client_language(self, user: User) -> None:
         """Store the client's language, for the outbox; see UserRepository.note_client_language."""
         stored = self._client_language_stored
-        await self.store.users.note_client_language(user.id, user.language_code)
+        # Bookkeeping, not the update's effect: it must not mark the update applied in the inbox, or a crash
+        # right after it would keep the update's real effect from being applied on replay.
+        token = HANDLING_UPDATE.set(None)
+        try:
+            await self.store.users.note_client_language(user.id, user.language_code)
+        finally:
+            HANDLING_UPDATE.reset(token)
         # Remembered also when nothing was stored (Makker keeps nothing for this person yet), so that their next
         # updates cost no trip to the database; a consent stores it anew (handlers/intake.py).
         stored[user.id] = user.language_code
         if len(stored) > _LANGUAGE_CACHE_SIZE:
             stored.popitem(last=False)
+    def language_in_memory(self, user_id: int | None, client_language: str | None) -> str:
+        """The language without touching the database: the choice if memory holds it, else the client's."""
+        chosen = self._language_cache.get(user_id) if user_id is not None else None
+        return self.catalogue.pick_language(chosen, client_language)
 
     async def choose_language(self, user_id: int, language: str) -> None:
         await self.store.users.set_language(user_id, language)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any, cast
 
 from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.rate_limiter import RateLimitArgs
+
+logger = logging.getLogger(__name__)
 
 # The parameters PTB's methods leave to Defaults; PTB fills them in from the bot's Defaults, as it does for them.
 _MESSAGE_DEFAULTS = dict.fromkeys(("parse_mode", "disable_notification", "protect_content"), BaseRequest.DEFAULT_NONE)
@@ -50,6 +54,18 @@ class MakkerBot(ExtBot[RateLimitArgs]):
 
     async def _raw(self, endpoint: str, data: dict[str, Any]) -> Any:
         return await self.do_api_request(endpoint, data)
+
+
+    async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any) -> bool:
+        """A press can be answered once and only for a short while. After a crash its update is replayed
+        (bot/inbox.py) and can no longer be answered; the handler must still do its work and reply."""
+        try:
+            return await super().answer_callback_query(callback_query_id, *args, **kwargs)
+        except BadRequest as error:
+            if "query is too old" not in error.message and "query id is invalid" not in error.message.lower():
+                raise
+            logger.info("callback_answer_too_late")
+            return False
 
 
 def makker_bot(context: CallbackContext) -> MakkerBot:  # type: ignore[type-arg]

@@ -9,14 +9,17 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import MakkerContext
-from handlers import safety
+from handlers import replay, safety
 
 logger = logging.getLogger(__name__)
 
 
 async def admit(update: Update, context: MakkerContext) -> None:
-    """Both guards in one handler, so that every update pays PTB's dispatch for them once."""
-    drop_duplicate_update(update, context)
+    """The guards in one handler, so that every update pays PTB's dispatch for them once.
+
+    A redelivered update never gets here: the inbox (bot/inbox.py) knows its id and drops it.
+    """
+    await show_instead_of_applying_again(update, context)
     await hold_back_flood(update, context)
     await remember_client_language(update, context)
 
@@ -34,10 +37,11 @@ async def remember_client_language(update: Update, context: MakkerContext) -> No
         await svc.note_client_language(user)
 
 
-def drop_duplicate_update(update: Update, context: MakkerContext) -> None:
-    """A redelivered update (a webhook retry) was handled already: stop it here."""
-    if not context.services.dedup.first_time(update.update_id):
-        logger.info("duplicate_update update_id=%d", update.update_id)
+async def show_instead_of_applying_again(update: Update, context: MakkerContext) -> None:
+    """An update whose effect was stored before a crash is not applied again; the person sees where they are."""
+    if context.services.inbox.was_applied_before_restart(update.update_id):
+        logger.info("replay_applied update_id=%d", update.update_id)
+        await replay.show_where_they_are(update, context)
         raise ApplicationHandlerStop
 
 

@@ -404,6 +404,9 @@ async def _send_question(
     await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
+send_question = _send_question  # handlers/replay.py asks the current question again after a crash
+
+
 async def _show(message: Message, context: MakkerContext, text: str, keyboard: InlineKeyboardMarkup) -> None:
     """Replace the message the button was on; send anew when it can no longer be edited."""
     bot = makker_bot(context)

@@ -53,20 +53,31 @@ async def check_message(update: Update, context: MakkerContext) -> None:
     )
     if context.user_data is not None:
         context.user_data[_SHOWN_KEY] = update.update_id
-    await _send(update, context, "crisis.intro_detected")
+    if not await _answered_on_arrival(update, context):
+        await _send(update, context, "crisis.intro_detected")
 
 
 async def crisis_command(update: Update, context: MakkerContext) -> None:
     user_id = update.effective_user.id if update.effective_user else None
     logger.info("crisis_requested user_id=%s", user_id)
-    await _send(update, context, "crisis.intro_command")
+    if not await _answered_on_arrival(update, context):
+        await _send(update, context, "crisis.intro_command")
 
 
 async def crisis_button(press: Press, context: MakkerContext, button: CrisisButton) -> None:
     """ "Help now" under the consent text: answered first, so that the help follows at once."""
-    logger.info("crisis_requested user_id=%s", press.user.id)
+    logger.info("crisis_requested")
+    if await _answered_on_arrival(press.update, context):
+        press.answered = True  # first aid answered the press when it arrived
+        return
     await press.answer()
     await _send(press.update, context, "crisis.intro_command")
+
+
+async def _answered_on_arrival(update: Update, context: MakkerContext) -> bool:
+    """First aid (handlers/first_aid.py) answers from memory when the update arrives; never twice."""
+    first_aid = context.services.first_aid
+    return first_aid is not None and await first_aid.answered(update.update_id)
 
 
 async def _send(update: Update, context: MakkerContext, intro_key: str) -> None:

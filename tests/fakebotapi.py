@@ -468,6 +468,9 @@ class _Server(ThreadingHTTPServer):
     """The HTTP server, holding a reference to its FakeBotApi."""
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a bot answering 40 people at once after a restart opens more
+    # connections than that at the same moment, and Telegram's servers do not refuse them.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], api: FakeBotApi) -> None:
         self.api = api

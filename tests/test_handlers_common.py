@@ -60,13 +60,6 @@ async def test_unknown_command_and_sticker_get_a_hint(harness: BotHarness) -> No
     assert "ingen samtale i gang" in harness.api.last_text(USER)
 
 
-async def test_the_same_update_twice_has_its_effect_once(harness: BotHarness) -> None:
-    payload = harness.updates.text(USER, "/start")
-    await harness.feed(payload)
-    await harness.feed(payload)
-    assert len(harness.api.texts_to(USER)) == 1
-
-
 async def test_a_flood_gets_one_notice_and_other_people_are_answered(harness: BotHarness) -> None:
     limit = 20
     harness.services.flood = FloodGuard(max_updates=limit, window_seconds=10)

@@ -19,8 +19,6 @@ async def rows_referring_to(h: BotHarness, user_id: int) -> dict[str, int]:
     found: dict[str, int] = {}
     tables = await h.services.store.db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
     for table in [row["name"] for row in tables]:
-        if table == "processed_updates":  # holds update ids only, never a person's id
-            continue
         columns = [row["name"] for row in await h.services.store.db.fetch_all(f"PRAGMA table_info({table})")]
         for column in columns:
             count = await h.services.store.db.fetch_one(

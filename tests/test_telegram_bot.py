@@ -75,3 +75,13 @@ async def test_send_text_returns_the_message_id_and_errors_are_ptbs(bot: tuple[M
     api.fail_next["editMessageText"] = (400, "Bad Request: message is not modified", {})
     with pytest.raises(BadRequest, match="not modified"):
         await makker_bot.edit_text(7, first, "a")
+
+
+async def test_a_press_too_old_to_answer_does_not_stop_the_handler(bot: tuple[MakkerBot, OfflineBotApi]) -> None:
+    makker_bot, api = bot
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    api.fail_next["answerCallbackQuery"] = (400, too_old, {})
+    assert await makker_bot.answer_callback_query("42") is False
+    api.fail_next["answerCallbackQuery"] = (400, "Bad Request: message text is empty", {})
+    with pytest.raises(BadRequest, match="text is empty"):
+        await makker_bot.answer_callback_query("43")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.db import connect, migrate
 from bot.store.database import Database
+from bot.store.inbox import InboxRepository
 from bot.store.initiatives import InitiativeRepository
 from bot.store.intake import IntakeRepository
 from bot.store.outbox import OutboxRepository
@@ -13,7 +14,6 @@ from bot.store.owners import OwnerRepository
 from bot.store.peers import PeerRepository
 from bot.store.privacy import PrivacyRepository
 from bot.store.suggestions import SuggestionRepository
-from bot.store.updates import ProcessedUpdateRepository
 from bot.store.users import UserRepository
 from matching.geo import Geography
 
@@ -24,7 +24,7 @@ class Store:
     def __init__(self, db: Database, geography: Geography) -> None:
         self.db = db
         self.users = UserRepository(db)
-        self.updates = ProcessedUpdateRepository(db)
+        self.inbox = InboxRepository(db)
         self.outbox = OutboxRepository(db)
         self.owners = OwnerRepository(db)
         self.intake = IntakeRepository(db, self.owners)

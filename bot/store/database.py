@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +28,12 @@ import aiosqlite
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
+
+# The Telegram update being handled in this task, if any (bot/update_processor.py sets it). A write made
+# while handling it marks it 'applied' in the inbox in the same transaction, so that a replay after a
+# crash never applies it twice (bot/inbox.py).
+HANDLING_UPDATE: ContextVar[int | None] = ContextVar("handling_update", default=None)
+_MARK_APPLIED = "UPDATE inbox SET state = 'applied' WHERE update_id = ? AND state = 'pending'"
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class Database:
 
     async def transaction(self, work: Work[T]) -> T:
         """Run `work` atomically: all its statements are kept, or none of them when it raises."""
+        update_id = HANDLING_UPDATE.get()
+        if update_id is not None:
+            return await self._submit(_marking_applied(work, update_id), writes=True)
         return await self._submit(work, writes=True)
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> Written:
@@ -125,6 +135,15 @@ class Database:
     async def _hand_off(self, batch: list[_Queued]) -> list[_Outcome]:
         self.hand_offs += 1
         return await self.connection._execute(_run_batch, self.connection._conn, batch)
+
+
+def _marking_applied(work: Work[T], update_id: int) -> Work[T]:
+    def run(connection: sqlite3.Connection) -> T:
+        result = work(connection)
+        connection.execute(_MARK_APPLIED, (update_id,))
+        return result
+
+    return run
 
 
 def _run_batch(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Outcome]:

@@ -50,6 +50,10 @@ class IntakeRepository:
         if len(self._drafts) > DRAFT_CACHE_SIZE:
             self._drafts.popitem(last=False)
 
+    def cached_draft(self, user_id: int) -> Draft | None:
+        """The draft if memory holds it, without a database read (crisis first aid must never wait)."""
+        return self._drafts.get(user_id)
+
     def forget_cached(self, user_id: int) -> None:
         self._drafts.pop(user_id, None)
 

@@ -1,0 +1,78 @@
+"""The inbox table: updates from Telegram, kept until handled, and afterwards as the record of what was handled."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.clock import db_now, to_db, utc_now
+from bot.store.database import Database
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    update_id: int
+    body: str
+    applied: bool
+
+
+_MARK_HANDLED = "UPDATE inbox SET state = 'handled', body = NULL, handled_at = ? WHERE update_id = ?"
+
+
+class InboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def receive(self, updates: list[tuple[int, str]], handled: list[int] | None = None) -> list[int]:
+        """Store a batch in one transaction; returns the ids that were new (the others were seen before).
+
+        `handled`: marks that were waiting, written in the same transaction so that they cost no trip of their own.
+        """
+        now = db_now()
+        marks = [(now, update_id) for update_id in handled or []]
+
+        def run(connection: sqlite3.Connection) -> list[int]:
+            if marks:
+                connection.executemany(_MARK_HANDLED, marks)
+            new: list[int] = []
+            for update_id, body in updates:
+                cursor = connection.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
+                    (update_id, body, now),
+                )
+                if cursor.rowcount:
+                    new.append(update_id)
+            return new
+
+        return await self._db.transaction(run)
+
+    async def unhandled(self) -> list[Unhandled]:
+        rows = await self._db.fetch_all(
+            "SELECT update_id, body, state FROM inbox WHERE state IN ('pending', 'applied') ORDER BY update_id"
+        )
+        return [Unhandled(row["update_id"], row["body"], row["state"] == "applied") for row in rows]
+
+    async def mark_handled(self, update_ids: list[int]) -> None:
+        """The content goes; the id stays as the record that the update had its effect."""
+        now = db_now()
+        rows = [(now, update_id) for update_id in update_ids]
+        await self._db.transaction(lambda connection: connection.executemany(_MARK_HANDLED, rows))
+
+    async def set_aside(self, update_id: int, error: str) -> None:
+        """An update that cannot be read: its id and why are kept, its content is not."""
+        await self._db.write(
+            "UPDATE inbox SET state = 'set_aside', body = NULL, error = ?, handled_at = ? WHERE update_id = ?",
+            (error, db_now(), update_id),
+        )
+
+    async def set_aside_count(self) -> int:
+        row = await self._db.fetch_one("SELECT COUNT(*) AS n FROM inbox WHERE state = 'set_aside'")
+        return row["n"] if row else 0
+
+    async def forget_older_than(self, age: timedelta) -> int:
+        """Telegram keeps an undelivered update for 24 hours; an older id can never come back."""
+        cursor = await self._db.write(
+            "DELETE FROM inbox WHERE state IN ('handled', 'set_aside') AND received_at < ?", (to_db(utc_now() - age),)
+        )
+        return cursor.rowcount
