@@ -1,8 +1,10 @@
-"""The error handler: log ids and event names, tell the person kindly, and tell the admins once."""
+"""The error handler: log ids and event names, tell the person honestly, and tell the admins once."""
 
 from __future__ import annotations
 
 import logging
+import secrets
+import sqlite3
 import traceback
 
 from telegram import Update
@@ -10,9 +12,13 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.clock import utc_now
-from bot.services import services
+from bot.services import Services, services
 
 logger = logging.getLogger(__name__)
+
+# Reports that could not go through the outbox (the database refused the write) and were sent directly,
+# by their dedup key: one per admin and kind of error per ten minutes, as through the outbox.
+_DIRECT_REPORTS_KEY = "errors:direct_reports"
 
 
 def _event_name(update: object) -> str:
@@ -28,38 +34,79 @@ def _event_name(update: object) -> str:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Never log the exception's message or the update: both can carry what a person wrote."""
+    """Never log the exception's message or the update: both can carry what a person wrote.
+
+    The person is answered first, with what is true: after a database fault their last answer was not
+    saved. The coordinators' report carries an error id to find in the log, never the person's id.
+    """
     error = context.error
     error_type = type(error).__name__
     update_id = update.update_id if isinstance(update, Update) else None
     user_id = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
     event = _event_name(update)
+    error_id = secrets.token_hex(4)
     frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     logger.error(
-        "handler_failed event=%s error=%s update_id=%s user_id=%s\n%s", event, error_type, update_id, user_id, frames
+        "handler_failed event=%s error=%s update_id=%s user_id=%s error_id=%s\n%s",
+        event,
+        error_type,
+        update_id,
+        user_id,
+        error_id,
+        frames,
     )
+    svc = services(context)
 
     if isinstance(error, Forbidden) and user_id is not None:
-        await services(context).store.users.mark_blocked(user_id)
+        try:
+            await svc.store.users.mark_blocked(user_id)
+        except sqlite3.Error as store_error:
+            logger.warning("mark_blocked_failed error=%s", type(store_error).__name__)
         return  # the person blocked Makker: nobody to tell, nothing an admin can do
 
-    await _tell_admins(context, error_type, event, update_id, user_id)
     if isinstance(update, Update) and update.effective_chat and update.effective_user:
+        key = "errors.storage.not_saved" if isinstance(error, sqlite3.Error) else "errors.generic"
         try:
-            text = await services(context).text_for(update.effective_user, "errors.generic")
+            text = await _text_for(svc, update, key)
             await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             logger.warning("error_reply_failed update_id=%s", update_id)
+    await _tell_admins(context, svc, error_type, event, error_id)
+
+
+async def _text_for(svc: Services, update: Update, key: str) -> str:
+    """The person's language when the database gives it; the default when it does not."""
+    try:
+        return await svc.text_for(update.effective_user, key)
+    except sqlite3.Error:
+        return svc.catalogue.text(None, key)
 
 
 async def _tell_admins(
-    context: ContextTypes.DEFAULT_TYPE, error_type: str, event: str, update_id: int | None, user_id: int | None
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, error_type: str, event: str, error_id: str
 ) -> None:
-    """One short outbox message per admin and kind of error per ten minutes, never a flood."""
-    svc = services(context)
+    """One short outbox message per admin and kind of error per ten minutes, never a flood.
+
+    When the outbox cannot be written (the very fault being reported), the report goes out directly,
+    with the same once-per-ten-minutes rule kept in memory; when that fails too, the log has it.
+    """
     window = utc_now().strftime("%Y%m%d%H") + str(utc_now().minute // 10)
-    params = {"error": error_type, "event": event, "update_id": update_id or "-", "user_id": user_id or "-"}
+    params = {"error": error_type, "event": event, "error_id": error_id}
+    direct: dict[str, str] = context.application.bot_data.setdefault(_DIRECT_REPORTS_KEY, {})
     for admin_id in svc.settings.admin_ids:
-        await svc.store.outbox.enqueue(
-            admin_id, "admin.error", params, dedup_key=f"admin-error:{admin_id}:{error_type}:{window}"
-        )
+        dedup_key = f"admin-error:{admin_id}:{error_type}:{window}"
+        try:
+            await svc.store.outbox.enqueue(admin_id, "admin.error", params, dedup_key=dedup_key)
+            continue
+        except sqlite3.Error as store_error:
+            logger.warning("admin_report_not_queued error_id=%s error=%s", error_id, type(store_error).__name__)
+        if direct.get(dedup_key) == window:
+            continue
+        for key in [key for key, seen in direct.items() if seen != window]:
+            del direct[key]
+        direct[dedup_key] = window
+        try:
+            await context.bot.send_message(admin_id, svc.catalogue.text(None, "admin.error", **params))
+            logger.info("admin_report_sent_directly error_id=%s admin_id=%d", error_id, admin_id)
+        except TelegramError as send_error:
+            logger.error("admin_report_failed error_id=%s error=%s", error_id, type(send_error).__name__)

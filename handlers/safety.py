@@ -47,17 +47,15 @@ async def check_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     signal = detect_crisis(text)
     if signal is None:
         return
-    logger.warning(
-        "crisis_detected user_id=%d category=%s rule=%s", update.effective_user.id, signal.category, signal.rule
-    )
+    # Never beside the person's id: the log would tie a health fact to a person (counts and rules suffice).
+    logger.warning("crisis_detected category=%s rule=%s", signal.category, signal.rule)
     if context.user_data is not None:
         context.user_data[_SHOWN_KEY] = update.update_id
     await _send(update, context, "crisis.intro_detected")
 
 
 async def crisis_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user_id = update.effective_user.id if update.effective_user else None
-    logger.info("crisis_requested user_id=%s", user_id)
+    logger.info("crisis_requested")  # without the person's id, like crisis_detected
     if update.callback_query:
         await update.callback_query.answer()
     await _send(update, context, "crisis.intro_command")

@@ -43,7 +43,11 @@ class PrivacyRepository:
         return await self._db.transaction(run)
 
     async def erase(self, user_id: int) -> int:
-        """Delete every row about the person in one transaction; returns how many rows went."""
+        """Delete every row about the person in one transaction; returns how many rows went.
+
+        secure_delete (bot/db.py) zeroes what is deleted, and the checkpoint afterwards moves that into
+        the database file and empties the WAL, whose older frames still held the erased rows.
+        """
 
         def run(connection: sqlite3.Connection) -> int:
             return sum(
@@ -51,4 +55,6 @@ class PrivacyRepository:
                 for table, column in PERSONAL_TABLES.items()
             )
 
-        return await self._db.transaction(run)
+        erased = await self._db.transaction(run)
+        await self._db.checkpoint()
+        return erased
