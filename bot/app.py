@@ -18,7 +18,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot import jobs
 from bot.config import Settings
@@ -29,6 +29,7 @@ from bot.i18n import LANGUAGES, Catalogue
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.services import SERVICES_KEY, Services
+from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
@@ -41,6 +42,7 @@ from matching.geo import default_geography
 logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "settings"
+REQUESTS_KEY = "requests"
 # PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
@@ -57,13 +59,16 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
 ) -> Application:
     """Everything but the network loop; tests pass an offline request to run it without Telegram."""
+    # PTB's own choices when it builds the connections: a pool of 256 to send, one to poll; bounded, so
+    # that a stop signal ends every call to Telegram in time (bot/shutdown.py).
+    send_request = request or BoundedRequest(connection_pool_size=256)
+    poll_request = get_updates_request or request or BoundedRequest(connection_pool_size=1)
     bot = MakkerBot(
         settings.bot_token.get_secret_value(),
         base_url=settings.bot_api_url,
         base_file_url=settings.bot_api_file_url,
-        # PTB's own choices when it builds the connections: a pool of 256 to send, one to poll.
-        request=request or HTTPXRequest(connection_pool_size=256),
-        get_updates_request=get_updates_request or request or HTTPXRequest(connection_pool_size=1),
+        request=send_request,
+        get_updates_request=poll_request,
         defaults=Defaults(tzinfo=settings.zone),
     )
     application = (
@@ -75,6 +80,7 @@ def build_application(
         .build()
     )
     application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[REQUESTS_KEY] = (send_request, poll_request)
     register_handlers(application)
     return application
 
@@ -159,6 +165,7 @@ async def _post_init(application: Application) -> None:
     # Start-up's garbage is collected first, so that none of it is kept for good.
     gc.collect()
     gc.freeze()
+    install_stop_signals(application, application.bot_data[REQUESTS_KEY])
     logger.info("started bot_id=%d", application.bot.id)
 
 

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.clock import utc_now
 from bot.services import Services, services
+from bot.shutdown import StoppingTimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     saved. The coordinators' report carries an error id to find in the log, never the person's id.
     """
     error = context.error
+    if isinstance(error, StoppingTimedOut):  # Makker is stopping: no report, and no reply can go out now
+        logger.info("reply_given_up_at_stop update_id=%s", update.update_id if isinstance(update, Update) else None)
+        return
     error_type = type(error).__name__
     update_id = update.update_id if isinstance(update, Update) else None
     user_id = update.effective_user.id if isinstance(update, Update) and update.effective_user else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -10,6 +11,7 @@ from telegram.ext import CommandHandler
 
 from bot.flood import FloodGuard
 from tests.conftest import ADMIN_ID, BotHarness
+from tests.offline import to_update
 
 USER = 101
 
@@ -67,15 +69,30 @@ async def test_the_same_update_twice_has_its_effect_once(harness: BotHarness) ->
     assert len(harness.api.texts_to(USER)) == 1
 
 
-async def test_a_flood_gets_one_notice_and_other_people_are_answered(harness: BotHarness) -> None:
+async def test_a_flood_gets_one_notice_its_last_message_an_answer_and_others_are_answered(
+    harness: BotHarness,
+) -> None:
+    """Delivered at once, as Telegram hands over a burst: through the real per-person processor."""
     limit = 20
     harness.services.flood = FloodGuard(max_updates=limit, window_seconds=10)
-    for _ in range(limit + 10):
-        await harness.feed(harness.updates.text(USER, "hej"))
+    application = harness.application
+    updates = [to_update(harness.updates.text(USER, f"hej {n}"), application.bot) for n in range(limit + 10)]
+    updates[-1] = to_update(harness.updates.text(USER, "/help"), application.bot)
+    await asyncio.gather(
+        *(application.update_processor.process_update(u, application.process_update(u)) for u in updates)
+    )
     texts = harness.api.texts_to(USER)
-    assert len(texts) == limit + 1
+    assert len(texts) == limit + 2, "the burst's first 20, one notice, and the last message"
     assert sum("lidt hurtigt" in text for text in texts) == 1
+    assert "/language" in texts[-1], "the /help that ended the flood is answered"
     assert (await harness.say(202, "/start")).startswith("Hej Person202")
+
+
+def test_a_steady_brisk_pace_is_never_held_back_and_a_faster_one_is() -> None:
+    guard = FloodGuard(max_updates=30, window_seconds=10)
+    assert all(guard.check(1, n / 3, more_queued=True).allowed for n in range(300)), "3 a second for 100 s"
+    verdicts = [guard.check(2, n / 20, more_queued=True) for n in range(200)]  # 20 a second for 10 s
+    assert sum(v.allowed for v in verdicts) < 80 and sum(v.notify for v in verdicts) == 1
 
 
 async def test_error_handler_tells_person_and_admin_without_message_text(
