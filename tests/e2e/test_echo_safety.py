@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from bot.text_safety import BIDI_CONTROLS
 from tests.e2e.conftest import BotProcess
 from tests.e2e.people import walk_to_free_text
 from tests.e2e.test_intake import Person
@@ -16,6 +15,7 @@ from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.e2e
 RLO = "\u202e"
+BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def shown(api: FakeBotApi, chat_id: int) -> str:
