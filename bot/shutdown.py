@@ -80,14 +80,16 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
 
     Called from post_init, when the loop runs; PTB's own handlers cover a signal that comes earlier.
     """
+    bounded = [request for request in requests if isinstance(request, BoundedRequest)]
+    if not bounded:  # an offline request (tests): no network to bound, and the test runner keeps its signals
+        return
     loop = asyncio.get_running_loop()
 
     def stop(signal_number: signal.Signals) -> None:
         logger.info("stopping signal=%s", signal_number.name)
         deadline = loop.time() + CALLS_GRACE_SECONDS
-        for request in requests:
-            if isinstance(request, BoundedRequest):
-                request.stop_by(deadline)
+        for request in bounded:
+            request.stop_by(deadline)
         if isinstance(application.update_processor, PerUserUpdateProcessor):
             application.update_processor.stop_starting()
         application.stop_running()
