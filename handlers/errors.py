@@ -18,9 +18,9 @@ from bot.shutdown import StoppingTimedOut
 
 logger = logging.getLogger(__name__)
 
-# Reports that could not go through the outbox (the database refused the write) and were sent directly,
-# by their dedup key: one per admin and kind of error per ten minutes, as through the outbox.
-_DIRECT_REPORTS_KEY = "errors:direct_reports"
+# Reports made in this process, by their dedup key: one per admin and kind of error per ten minutes, also
+# when the outbox could not be written and the report went out directly.
+_REPORTED_KEY = "errors:reported"
 _REPORT_LOCK_KEY = "errors:report_lock"
 
 
@@ -96,28 +96,30 @@ async def _tell_admins(
     When the outbox cannot be written (the very fault being reported), the report goes out directly,
     with the same once-per-ten-minutes rule kept in memory; when that fails too, the log has it.
     """
-    # One report decided at a time: a report still waiting for the database must see a direct one made meanwhile.
+    # One report decided at a time: one still waiting for the database must see what another did meanwhile.
     lock: asyncio.Lock = context.application.bot_data.setdefault(_REPORT_LOCK_KEY, asyncio.Lock())
     async with lock:
         await _report(context, svc, {"error": error_type, "event": event, "error_id": error_id})
 
 
 async def _report(context: ContextTypes.DEFAULT_TYPE, svc: Services, params: dict[str, str]) -> None:
+    """Each kind of error is reported once per admin and window, whichever way the first report went: the
+    memory decides within this process, the outbox's dedup key across restarts."""
     error_type, error_id = params["error"], params["error_id"]
     window = utc_now().strftime("%Y%m%d%H") + str(utc_now().minute // 10)
-    direct: dict[str, str] = context.application.bot_data.setdefault(_DIRECT_REPORTS_KEY, {})
+    reported: dict[str, str] = context.application.bot_data.setdefault(_REPORTED_KEY, {})
+    for key in [key for key, seen in reported.items() if seen != window]:
+        del reported[key]
     for admin_id in svc.settings.admin_ids:
         dedup_key = f"admin-error:{admin_id}:{error_type}:{window}"
-        if direct.get(dedup_key) == window:
-            continue  # reported directly already; the outbox cannot know, as it could not be written then
+        if reported.get(dedup_key) == window:
+            continue
+        reported[dedup_key] = window
         try:
             await svc.store.outbox.enqueue(admin_id, "admin.error", params, dedup_key=dedup_key)
             continue
         except sqlite3.Error as store_error:
             logger.warning("admin_report_not_queued error_id=%s error=%s", error_id, type(store_error).__name__)
-        for key in [key for key, seen in direct.items() if seen != window]:
-            del direct[key]
-        direct[dedup_key] = window
         try:
             await context.bot.send_message(admin_id, svc.catalogue.text(None, "admin.error", **params))
             logger.info("admin_report_sent_directly error_id=%s admin_id=%d", error_id, admin_id)
