@@ -104,6 +104,7 @@ async def test_error_handler_tells_person_and_admin_without_message_text(
     harness.application.handlers[0].insert(0, CommandHandler("broken", broken))
     await harness.say(USER, "/broken my health details")
     assert "gik noget galt" in harness.api.last_text(USER)
+    assert "gemt" not in harness.api.last_text(USER), "nothing is said to be saved that may not be"
     assert "health details" not in caplog.text
     assert "handler_failed event=command error=ValueError" in caplog.text
     row = await harness.services.store.db.fetch_one("SELECT chat_id, text_key, params FROM outbox")
