@@ -28,6 +28,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.shutdown import StoppingTimedOut
+
 logger = logging.getLogger(__name__)
 
 RateLimitArgs = dict[str, Any]
@@ -68,6 +70,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._last_outbox_send: dict[int, float] = {}
         self._groups: dict[int | str, _Window] = {}
         self._replies_waiting = 0
+        self._stop_deadline: float | None = None
         self.pauses = 0  # 429s met so far: tests and benchmarks read it
 
     async def initialize(self) -> None:
@@ -75,6 +78,19 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+    def stop_by(self, deadline: float) -> None:
+        """Makker is stopping (bot/shutdown.py): a call still waiting for its turn at `deadline` (the event
+        loop's clock, which is time.monotonic) is given up then, instead of holding up the stop."""
+        self._stop_deadline = deadline
+
+    def _give_up_if_stopping(self, now: float) -> float:
+        """How long a wait may last before the stop deadline; raises once it has passed."""
+        if self._stop_deadline is None:
+            return float("inf")
+        if now >= self._stop_deadline:
+            raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up")
+        return self._stop_deadline - now
 
     @property
     def paused_for(self) -> float:
@@ -112,9 +128,10 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
     async def _wait_out_pause(self) -> None:
         """Calls that deliver no message (answering a button, the command menu) are not counted, but they
         still wait while a 429 pauses everything."""
-        wait = self._paused_until - time.monotonic()
+        now = time.monotonic()
+        wait = self._paused_until - now
         if wait > 0:
-            await asyncio.sleep(wait)  # a later 429 met meanwhile is waited out by the next call
+            await asyncio.sleep(min(wait, self._give_up_if_stopping(now)))  # a later 429 is the next call's
 
     def _pause(self, seconds: float) -> None:
         self.pauses += 1
@@ -139,7 +156,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 if wait <= 0:
                     self._take(chat_id, outbox, now)
                     return
-                await asyncio.sleep(wait)
+                await asyncio.sleep(min(wait, self._give_up_if_stopping(now)))
         finally:
             if not outbox:
                 self._replies_waiting -= 1
