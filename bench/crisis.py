@@ -1,8 +1,14 @@
-"""Precision and recall of the crisis detector on the labelled table tests/data/crisis_phrases.csv.
+"""Recall and precision of the crisis detector on the labelled sets, overall and per category, and its speed.
 
-Run from the project root: .venv/bin/python bench/crisis.py
-Prints counts, precision, recall, and the note (never the text) of every misclassified row. Always exits 0:
-it reports, the tests in tests/test_safety.py are what fail a build.
+Run from the project root: .venv/bin/python bench/crisis.py [--misses]
+
+Two sets in tests/data/ (columns text,label,category,severity,about,language):
+- crisis_test.csv, written first and never read while the rules were tuned: the honest figure;
+- crisis_dev.csv, the rules are tuned on it, so its figure only shows that nothing regressed.
+
+A positive row counts as found when the detector fires at all; severity and about are reported as agreement
+among the rows found. With --misses, the category and rule ids (never the text) of every wrong row are printed.
+Always exits 0: tests/test_safety.py is what fails a build.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,18 +27,20 @@ if TYPE_CHECKING:
     from bot.safety import CrisisSignal
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLE = ROOT / "tests" / "data" / "crisis_phrases.csv"
+DATA = ROOT / "tests" / "data"
+PARTS = ("test", "dev")
 
 
 @dataclass
-class Report:
-    """Confusion counts for "is this a crisis", plus the rows that went wrong."""
+class Counts:
+    """Confusion counts for "is this a crisis", and agreement on severity and about among the rows found."""
 
     tp: int = 0
     fp: int = 0
     tn: int = 0
     fn: int = 0
-    wrong_category: int = 0
+    severity_agrees: int = 0
+    about_agrees: int = 0
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -56,52 +65,88 @@ def load_detector() -> Callable[[str], CrisisSignal | None]:
     return detect_crisis
 
 
-def evaluate(rows: list[dict[str, str]], detect_crisis: Callable[[str], CrisisSignal | None]) -> Report:
-    """Run the detector over every row; a positive that fires with the wrong category counts as a TP but is listed."""
-    report = Report()
+def load(part: str) -> list[dict[str, str]]:
+    with (DATA / f"crisis_{part}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def evaluate(
+    rows: list[dict[str, str]], detect_crisis: Callable[[str], CrisisSignal | None]
+) -> tuple[Counts, dict[str, Counts]]:
+    """Overall counts and counts per category (a crisis category, or a kind of hard negative)."""
+    overall = Counts()
+    per_category: dict[str, Counts] = defaultdict(Counts)
     for line, row in enumerate(rows, start=2):  # line 1 is the header
         signal = detect_crisis(row["text"])
-        expected = row["expected"] == "1"
-        where = f"line {line} ({row['language']}): {row['note']}"
-        if expected and signal is not None:
-            report.tp += 1
-            if signal.category != row["category"]:
-                report.wrong_category += 1
-                report.misses.append(f"category {signal.category} (want {row['category']}), {where}")
-        elif expected:
-            report.fn += 1
-            report.misses.append(f"missed, {where}")
-        elif signal is not None:
-            report.fp += 1
-            report.misses.append(f"false alarm by {signal.rule}, {where}")
-        else:
-            report.tn += 1
-    return report
+        expected = row["label"] == "1"
+        for counts in (overall, per_category[row["category"]]):
+            if expected and signal is not None:
+                counts.tp += 1
+                counts.severity_agrees += signal.severity == row["severity"]
+                counts.about_agrees += signal.about == row["about"]
+            elif expected:
+                counts.fn += 1
+            elif signal is not None:
+                counts.fp += 1
+            else:
+                counts.tn += 1
+        if expected and signal is None:
+            overall.misses.append(f"line {line} {row['category']} ({row['language']}): missed")
+        elif not expected and signal is not None:
+            overall.misses.append(f"line {line} {row['category']} ({row['language']}): {','.join(signal.rules)}")
+    return overall, dict(per_category)
+
+
+def long_message(rows: list[dict[str, str]]) -> str:
+    """5,000 characters of ordinary messages, the longest text Telegram delivers in one message (4,096) and more."""
+    filler = " ".join(row["text"] for row in rows if row["label"] == "0")
+    return (filler * 20)[:5000]
+
+
+def time_ms(detect_crisis: Callable[[str], CrisisSignal | None], text: str, runs: int = 20) -> tuple[float, float]:
+    """Median and worst milliseconds over `runs` checks of the same text."""
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        detect_crisis(text)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return timings[len(timings) // 2], timings[-1]
 
 
 def main() -> int:
-    with TABLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    detect_crisis = load_detector()  # compiling the phrase table is not part of the timing
-    start = time.perf_counter()
-    report = evaluate(rows, detect_crisis)
-    elapsed_ms = (time.perf_counter() - start) * 1000
-    print(f"Crisis detector on {TABLE.relative_to(ROOT)}")
-    print(f"rows       {report.rows}")
-    print(f"TP         {report.tp}")
-    print(f"FP         {report.fp}")
-    print(f"TN         {report.tn}")
-    print(f"FN         {report.fn}")
-    print(f"precision  {report.precision:.3f}")
-    print(f"recall     {report.recall:.3f}")
-    print(f"wrong category among TP  {report.wrong_category}")
-    print(f"time       {elapsed_ms:.1f} ms for all rows, {elapsed_ms / max(report.rows, 1):.2f} ms a row")
-    if report.misses:
-        print("misclassified:")
-        for miss in report.misses:
-            print(f"  {miss}")
-    else:
-        print("misclassified: none")
+    show_misses = "--misses" in sys.argv
+    detect_crisis = load_detector()  # compiling the rules is not part of the timing
+    for part in [p for p in PARTS if p != "test" or "--no-test" not in sys.argv]:
+        rows = load(part)
+        overall, per_category = evaluate(rows, detect_crisis)
+        print(f"== {part}: tests/data/crisis_{part}.csv, {overall.rows} rows ==")
+        print(
+            f"TP {overall.tp}  FP {overall.fp}  TN {overall.tn}  FN {overall.fn}  "
+            f"recall {overall.recall:.3f}  precision {overall.precision:.3f}  "
+            f"severity agrees {overall.severity_agrees}/{overall.tp}  about agrees {overall.about_agrees}/{overall.tp}"
+        )
+        print("| category | crisis rows | found | recall | ordinary rows | false alarms |")
+        print("|---|---|---|---|---|---|")
+        for category in sorted(per_category, key=lambda name: (name.startswith("neg_"), name)):
+            counts = per_category[category]
+            if counts.tp + counts.fn:
+                print(f"| {category} | {counts.tp + counts.fn} | {counts.tp} | {counts.recall:.3f} | | |")
+            else:
+                print(f"| {category} | | | | {counts.tn + counts.fp} | {counts.fp} |")
+        if show_misses:
+            for miss in overall.misses:
+                print(f"  {miss}")
+        print()
+    text = long_message(load("dev"))
+    median, worst = time_ms(detect_crisis, text)
+    print(f"5,000-character ordinary message: median {median:.1f} ms, worst of 20 {worst:.1f} ms")
+    crisis = text[:2500] + " og i aften tager jeg alle mine piller " + text[2500:4960]
+    median, worst = time_ms(detect_crisis, crisis)
+    print(f"5,000-character message with a plan in the middle: median {median:.1f} ms, worst of 20 {worst:.1f} ms")
+    for name, odd in {"one long word": "selvmords" * 556, "short words": "i " * 2500, "no spaces": "a" * 5000}.items():
+        median, worst = time_ms(detect_crisis, odd[:5000])
+        print(f"5,000 characters of {name}: median {median:.1f} ms, worst of 20 {worst:.1f} ms")
     return 0
 
 

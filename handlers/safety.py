@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.clock import local_today
 from bot.i18n import Catalogue
-from bot.safety import detect_crisis
+from bot.safety import CrisisSignal, detect_crisis
 from bot.services import Services, services
 
 logger = logging.getLogger(__name__)
@@ -47,17 +47,27 @@ async def check_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     signal = detect_crisis(text)
     if signal is None:
         return
+    # Without the user id: a crisis is a health fact and must not be tied to a person in the log.
     logger.warning(
-        "crisis_detected user_id=%d category=%s rule=%s", update.effective_user.id, signal.category, signal.rule
+        "crisis_detected severity=%s about=%s rules=%s", signal.severity, signal.about, ",".join(signal.rules)
     )
     if context.user_data is not None:
         context.user_data[_SHOWN_KEY] = update.update_id
-    await _send(update, context, "crisis.intro_detected")
+    await _send(update, context, intro_for(signal))
+
+
+def intro_for(signal: CrisisSignal) -> str:
+    """The catalogue key of the opening: acute danger opens with 112, and a helper gets advice for the other
+    person before the numbers everyone gets."""
+    if signal.about == "other":
+        return f"crisis.other.intro_{signal.severity}"
+    if signal.severity == "acute":
+        return "crisis.acute.intro"
+    return "crisis.intro_detected"
 
 
 async def crisis_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user_id = update.effective_user.id if update.effective_user else None
-    logger.info("crisis_requested user_id=%s", user_id)
+    logger.info("crisis_requested")  # without the user id, like every crisis event
     if update.callback_query:
         await update.callback_query.answer()
     await _send(update, context, "crisis.intro_command")
