@@ -205,9 +205,10 @@ def then(a: str, b: str, words: int = 4) -> str:
 SELF: Final = r"(?:jeg|mig|min|mit|mine|i|im|ive|ill|id|me|my|myself)"
 ME: Final = r"(?:mig selv|mig|myself|my self|me)"
 RELATIVE: Final = (
-    r"(?:søn\w*|datter|døtre\w*|barn\w*|børn\w*|kæreste\w*|mand|manden|kone\w*|partner\w*|bror\w*|lillebror\w*|"
+    r"(?:stedfar\w*|stedmor\w*|papfar\w*|papmor\w*|step ?dad|step ?mum|step ?mom|step ?father|step ?mother|"
+    r"søn|sønnen|sønner|sønnerne|datter|døtre\w*|barn\w*|børn\w*|kæreste\w*|mand|manden|kone\w*|partner\w*|bror\w*|lillebror\w*|"
     r"storebror\w*|søster\w*|lillesøster\w*|storesøster\w*|ven|vennen|veninde\w*|bedste ?ven\w*|far|faren|mor|"
-    r"moren|mormor|farmor|morfar|farfar|fætter|kusine|elev\w*|klassekammerat\w*|kollega\w*|nabo\w*|"
+    r"moren|mormor|farmor|morfar|farfar|fætter|kusine|elev|elever|eleverne|klassekammerat\w*|kollega\w*|nabo\w*|"
     r"teenager\w*|son|sons|daughter\w*|kid|kids|child|children|boyfriend|girlfriend|bf|gf|husband|wife|"
     r"brother|sister|friend|friends|best ?friend|dad|father|mum|mom|mother|cousin|flatmate|roommate|student|"
     r"pupil|colleague|neighbou?r|teen|\d+ ?(?:year|yr|år)\w*(?: old| gamle?)?)"
@@ -220,7 +221,7 @@ REFL_OTHER: Final = (
 
 # Wish, intent, decision
 WANT: Final = (
-    r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|want\w*|wanna|wish\w*|hope|hoping|"
+    r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|truer med at|threaten\w* to|want\w*|wanna|wish\w*|hope|hoping|"
     r"rather|would like|like to|longing|gonna|going to|gona|ready to|about to|ima|imma|plan\w* to|tempted to|"
     r"overvej\w*|tænk\w*|think\w*|thought\w*|consider\w*|will|could just|might just|skal til at|er ved at)"
 )
@@ -244,9 +245,13 @@ TAKE_LIFE: Final = (
     + ")"
 )
 # Death and ending (the writer's own)
+# "dø" folds to "do": it is the Danish verb only after a Danish word that governs it ("vil dø", "at dø").
+DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
-    TAKE_LIFE + "|"
-    r"(?:dø|død|die|dead|be dead|dying|være død|kill myself|kil myself|ende mit liv|end my life|"
+    TAKE_LIFE + "|" + DIE_DA + "|"
+    r"(?:die|dead|be dead|dying|være død|var død|hellere død|bedre død|slut med mig|færdig med mig|"
+    r"(?:not|wont|will not|aint)\W+(?:going to\W+|gonna\W+)?be (?:here|around|alive)|be around (?:after|anymore)|"
+    r"didnt wake up|ikke vågnede|kill myself|kil myself|ende mit liv|end my life|"
     r"tage mit liv"
     + _NOT_BACK
     + r"|take my life"
@@ -263,8 +268,13 @@ DIE: Final = (
     r"disappear for good|disappear forever|sove for evigt|sove for altid|sleep forever|never wake up|"
     r"aldrig vågne|ikke vågne|dont wake up|not wake up|join (?:her|him|them)|kms|unalive\w*)"
 )
+# "jeg vil (bare) dø", "har lyst til at dø", "vil jeg selv dø"; not "vil ikke dø".
+WISH_DIE_DA: Final = (
+    r"(?:vil|ville|vile|skal|lyst til at|ønsker at|ønske at|håber at|håber jeg|trang til at|gerne|længes efter at)"
+    r"\W+(?:(?!ikke|ik|ikk|aldrig)\w+\W+){0,2}dø"
+)
 LIVE_NOT: Final = (
-    r"(?:(?:ikke|ik|ikk|ike|no|not|dont|cant|cannot|wont|never|ingen)\W+(?:\w+\W+){0,3}"
+    r"(?:(?:ikke|ik|ikk|ike|no|not|dont|doesnt|didnt|isnt|aint|wouldnt|cant|cannot|wont|never|ingen)\W+(?:\w+\W+){0,3}"
     r"(?:leve|lever|live|living|alive|være her|be here|overleve|survive))"
 )
 # Time and plan
@@ -274,7 +284,8 @@ WEEKDAY: Final = (
 )
 TIME: Final = (
     rf"(?:i aften|i nat|i morgen|imorgen|imorgn|i morgen tidlig|i dag|idag|nu i aften|om lidt|senere i dag|"
-    rf"(?:i )?(?:næste|denne|den kommende) (?:uge|weekend|måned)|i weekenden|"
+    rf"(?:i )?(?:næste|denne|den kommende) (?:uge|weekend|måned)|i weekenden|når|naar|inden \w+|"
+    rf"(?:tomorrows|todays|i morgen er|i dag er) (?:the day|dagen)|"
     rf"(?:på|pa|til|næste|denne|this|next|on|by) {WEEKDAY}|{WEEKDAY}|om (?:en|to|tre|\d+) (?:uge|uger|dage|dag|"
     rf"timer|time)|tonight|tomorrow|tmrw|tmr|next week|this week|by the end of the week|end of the week|"
     rf"in (?:a|two|three|\d+) (?:days?|weeks?|hours?)|efter (?:eksamen|jul|nytår|begravelsen|festen|"
@@ -318,7 +329,7 @@ METHOD: Final = (
     r"(?:hænge mig|hænger mig|hang myself|hanging myself|hang me|skyde mig|skyder mig|shoot myself|"
     r"shoot me|gun to my head|pistol\w* mod mit hoved|pulsåre\w*|wrists?|drukne mig|drukner mig|drown myself|"
     r"drowning myself|udstødning\w*|exhaust|kulilte|carbon monoxide|"
-    + then(JUMP, HIGH_PLACE + "|" + TRAFFIC + "|" + WATER, 4)
+    + then(JUMP, HIGH_PLACE + "|" + TRAFFIC + "|" + WATER, 6)
     + "|"
     + _DRIVE_INTO
     + "|"
@@ -341,6 +352,7 @@ PILLS: Final = (
     r"ibumetin\w*|treo|aspirin\w*|tylenol|advil|quetiapin\w*|seroquel|olanzapin\w*|zyprexa|abilify|"
     r"aripiprazol\w*|risperidon\w*|lithium|litium|sertralin\w*|zoloft|cipramil|citalopram|escitalopram|"
     r"fluoxetin\w*|prozac|venlafaxin\w*|mirtazapin\w*|amitriptylin\w*|stesolid\w*|diazepam|xanax|alprazolam|"
+    r"panadol|nurofen|co-?codamol|naproxen|sertraline|pregabalin|lyrica|gabapentin|"
     r"oxapax|rivotril|clonazepam|zopiclon\w*|imovane|zolpidem|propavan|tramadol|oxycodon\w*|morfin\w*|"
     r"kodein|codeine|metadon|methadone|fentanyl|insulin|benzo\w*|opioid\w*)"
 )
@@ -354,6 +366,7 @@ SWALLOWED: Final = (
 )
 MANY: Final = (
     r"(?:alle|all|hele|whole|en masse|masse|mange|a lot|lots|load|bunch|for mange|too many|to many|way too many|"
+    r"for meget|too much|way too much|extra|ekstra|dobbelt|double|"
     r"pakke\w*|pakning|glas|glasset|bøtte\w*|bottle|box|pack|packet|months supply|supply|alt hvad|alt det|"
     r"(?:[6-9]|[1-9]\d+)|seks|syv|otte|ni|ti|tolv|femten|tyve|tredive|fyrre|halvtreds|hundrede|"
     r"ten|twelve|fifteen|twenty|thirty|forty|fifty|hundred)"
@@ -370,7 +383,7 @@ DANGER_PLACE: Final = (
     r"altankanten|øverste etage|top floor|top of)"
 )
 WATER_CUE: Final = (
-    r"(?:nu|lige nu|koldt|kold|mørkt|mørk|alene|ingen her|kigger|ud i|gå ud|now|right now|cold|dark|alone|"
+    r"(?:højt|high|dybt|deep|strøm\w*|current|nu|lige nu|koldt|kold|mørkt|mørk|alene|ingen her|kigger|ud i|gå ud|now|right now|cold|dark|alone|"
     r"nobody|no one|looking|walk in|go in|so quiet|stille)"
 )
 PLATFORM: Final = r"(?:perron\w*|station\w*|platform)"
@@ -408,7 +421,7 @@ DOSE: Final = (
 # Passive wish, burden, hopelessness, farewell
 ACCIDENT: Final = (
     r"(?:ramt af|kørt ned|ulykke\w*|kræft\w*|syg|sygdom|hit by|run over|accident|cancer|get sick|illness|"
-    r"plane crash|flystyrt)"
+    r"plane crash|flystyrt|styrter|styrte|crash\w*|falder ned|falls? down)"
 )
 BETTER_OFF: Final = (
     r"(?:bedre uden mig|better off without me|better without me|bedre hvis jeg|better if i|easier (?:for \w+ )?if i|"
@@ -452,13 +465,13 @@ ON_PURPOSE: Final = (
     r"(?:med vilje|on purpose|deliberately|til blods|til det bløder|until (?:it|they) bleeds?|till (?:it|they) bleeds?)"
 )
 # Violence against the writer
-AGENT: Final = rf"(?:{THIRD}|de|nogen|someone|somebody|they|a man|en mand|en fyr|a guy|my ex|min eks|hendes|his)"
+AGENT: Final = rf"(?:{THIRD}|{RELATIVE}|de|nogen|someone|somebody|they|a man|en mand|en fyr|a guy|my ex|min eks|hendes|his)"
 VIOLENT: Final = (
     r"(?:slår|slog|slået|slå|tæver|tævede|banker|bankede|sparker|sparkede|sparket|kvæler|kvalte|kvalt|kvæle|"
     r"skubbede|skubber|skubbet|kastede|kaster|smed|truer|truede|hits|hit|beats|beat|kicks|kicked|chokes|choked|"
     r"choking|strangl\w*|pushed|pushes|shoved|shoves|threw|throws|thrown|slapped|slaps|punched|punches|"
     r"threaten\w*|grabbed|hurts|hurt|rap\w*|voldtog|voldtager|attacked|stabbed|tog mig om halsen|"
-    r"tager mig om halsen)"
+    r"tager mig om halsen|truet|trak|trækker|hiver|hev|pulled|dragged|tog fat i|held|holder|holdt)"
 )
 FOLLOW: Final = (
     r"(?:følger efter mig|fulgt efter mig|fulgte efter mig|following me|followed me|stalking me|stalker mig)"
@@ -485,7 +498,8 @@ SERIOUS: Final = (
 )
 
 _TAKE_OWN: Final = then(
-    r"(?:tage|tager|tog|taget|end|ending|ende|take|taking|kill|killing|slå|dræbe|skade|hurt|harm)",
+    r"(?:tage|tager|tog|taget|end|ending|ende|take|taking|kill|killing|slå|dræbe|skade|hurt|harm|skyde|shoot|"
+    r"hænge|hang|drukne|drown)",
     REFL_OTHER + r"|livet af sig|sig selv ihjel",
     2,
 )
@@ -515,16 +529,43 @@ RULES: Final[tuple[Rule, ...]] = (
         r"ender det hele|slutte det hele|off myself|" + TAKE_LIFE + ")",
     ),
     _r("ideation.wish_die", "concern", then(WANT, DIE, 3)),
+    _r("ideation.wish_die_da", "concern", WISH_DIE_DA),
     _r("ideation.not_live", "concern", LIVE_NOT),
     _r(
         "ideation.done_with_life",
         "concern",
         r"(?:done (?:with|w) (?:life|living|it all|everything)|"
-        r"færdig med (?:livet|at leve)|træt af at leve|tired of (?:living|being alive)|"
-        r"orker ikke (?:mere|livet)|orker ik (?:mere|livet)|cant do this anymore|kan ikke mere)",
+        r"færdig (?:med|m|w) (?:livet|at leve)|træt af at leve|tired of (?:living|being alive)|"
+        r"orker ikke (?:mere|livet)|orker ik (?:mere|livet)|cant do this anymore|kan ikke mere(?=\W*$))",
+    ),
+    _r(
+        "self_harm.again",
+        "concern",
+        r"(?:started|starting|begyndt at|begynder at|relapsed|back to) (?:cutting|skære|cutte|self ?harming|"
+        r"burning myself|hurting myself)|cutting again|skærer igen|cutter igen|cuttet igen",
     ),
     _r("passive.wish_accident", "concern", near(r"(?:håb\w*|ønsk\w*|wish\w*|hope\w*|pray\w*|beder)", ACCIDENT, 8)),
     _r("passive.no_point", "concern", NO_POINT),
+    _r(
+        "passive.wouldnt_mind",
+        "concern",
+        near(
+            r"(?:wouldnt mind|would not mind|wouldnt care|ville ikke have noget imod|gør ikke noget|"
+            r"ville være ligeglad|ligeglad)",
+            DIE + r"|wake up|vågne\w*|døde|died",
+            6,
+        ),
+    ),
+    _r(
+        "burden.without_me",
+        "concern",
+        near(r"(?:better off|bedre|happier|gladere|easier|nemmere|klare sig)", r"(?:without me|uden mig)", 8),
+    ),
+    _r(
+        "farewell.say_goodbye",
+        "concern",
+        r"(?:sige|siger|say|saying) (?:farvel|goodbye) (?:til|to) (?:jer|alle|everyone|you all|all of you)",
+    ),
     _r(
         "passive.never_wake",
         "concern",
@@ -556,6 +597,18 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("plan.time_death", "acute", near(TIME, DIE, 8)),
     _r("plan.decided_death", "acute", near(DECIDED, DIE + "|" + DO_IT + r"|hvordan jeg skal|how and when|how i", 8)),
     _r("plan.time_do_it", "acute", near(TIME, DO_IT, 6)),
+    _r(
+        "plan.how_and_when",
+        "acute",
+        near(r"(?:how and when|when and how|hvordan og hvornår|hvornår og hvordan)", DO_IT + "|" + DIE, 8),
+    ),
+    _r(
+        "plan.all_planned",
+        "acute",
+        r"(?:planned (?:it )?(?:all )?out|got it all planned|have it all planned|(?:har )?planlagt det hele|"
+        r"har det hele planlagt|planned everything|planlagt alt|worked out how|fundet ud af hvordan)"
+        r"(?:\W+(?:for\W+)?(?:" + TIME + r")(?:\W+\w+)?)?\W*$",
+    ),
     # Preparation
     _r("prep.hoard_pills", "acute", near(HOARD, PILLS, 6)),
     _r("prep.letter", "acute", LETTER),
@@ -565,12 +618,34 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("prep.bought_means", "acute", then(BOUGHT, MEANS, 3)),
     _r("prep.search_dose", "acute", near(SEARCH, DOSE, 6)),
     _r(
+        "prep.search_death",
+        "acute",
+        near(
+            SEARCH,
+            r"(?:dø|die|dying|dead|dødelig\w*|lethal|painless\w*|smertefri\w*|hænge\w*|hanging|hang yourself|"
+            r"kill yourself|slå sig ihjel|tage sit liv|selvmord\w*|suicid\w*|overdos\w*)",
+            8,
+        ),
+    ),
+    _r(
+        "prep.affairs",
+        "acute",
+        r"(?:who gets my (?:things|stuff|cat|dog|\w+)|hvem der (?:skal )?(?:have|arve|passe) (?:mine|min|mit)|"
+        r"ordnet mine papirer|sorted (?:out )?my affairs|(?:put|putting) my affairs in order|styr på mine papirer|"
+        r"passwords? (?:are )?written down|skrevet (?:mine )?adgangskoder)",
+    ),
+    _r(
         "prep.lethal_dose",
         "acute",
         then(DOSE, r"(?:\w+\W+){0,6}(?:dø|die|dødelig\w*|lethal|fatal|for at dø|to die)", 0),
     ),
     # Method
     _r("method.named", "acute", near(WANT + r"|vil bare|jeg|i|ill|id|im|ive", METHOD, 6)),
+    _r(
+        "method.pills",
+        "acute",
+        then(WANT, then(r"(?:swallow\w*|take|taking|tage|sluge|spise|eat|tager)", near(MANY, PILLS, 3), 2), 4),
+    ),
     # A dangerous place now
     _r("place.high_or_tracks", "acute", then(AT, r"(?:\w+\W+){0,3}" + DANGER_PLACE, 0)),
     _r("place.water", "acute", near(then(AT, r"(?:\w+\W+){0,2}" + WATER, 0), WATER_CUE, 8)),
@@ -599,6 +674,18 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     _r("overdose.chemical", "acute", near(SWALLOWED, CHEMICAL, 4)),
+    _r(
+        "overdose.container",
+        "acute",
+        then(
+            r"(?:taget|tog|took|taken|swallowed|slugt|slugte|popped)",
+            r"(?:\w+\W+){0,2}(?:hel|hele|whole|entire|full|alle|all)\W+(?:\w+\W+)?(?:pakke\w*|pakning\w*|æske\w*|"
+            r"glas\w*|bøtte\w*|pack\w*|box|bottle|blister\w*|strip|sheet)(?!\W+(?:\w+\W+)?(?:vin|wine|vodka|beer|"
+            r"øl|chokolade|chocolate\w*|slik|candy|cookies|kiks|cereal|tissues|kage\w*|cake|pizza|vitamin\w*))",
+            0,
+        ),
+    ),
+    _r("overdose.on_purpose", "acute", near(then(SWALLOWED, PILLS, 4), ON_PURPOSE, 4)),
     # Self-harm
     _r("self_harm.word", "concern", r"(?:selvskad\w*|self ?-?harm\w*|selvskade\w*|sh|shd|shed again|cutter|cuttet)"),
     _r("self_harm.act", "concern", then(HARM_VERB, HARM_OBJ + r"(?!\W+ihjel)", 2)),
@@ -621,7 +708,13 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     # Violence against the writer
-    _r("violence.against_me", "acute", then(AGENT, then(VIOLENT, r"(?:mig|me)", 2), 4)),
+    _r("violence.against_me", "acute", then(AGENT, then(VIOLENT, r"(?:mig|me)(?!\W+(?:up|i skak|at))", 2), 6)),
+    _r(
+        "violence.held",
+        "acute",
+        r"(?:held me down|holdt mig fast|holder mig fast|(?:wont|wouldnt|will not|would not) let me (?:go|leave|out)|"
+        r"vil ikke lade mig gå|lukker mig ikke ud|låser mig inde|locks me in|locked me in)",
+    ),
     _r(
         "violence.throat",
         "acute",
@@ -646,9 +739,9 @@ RULES: Final[tuple[Rule, ...]] = (
         "acute",
         near(
             HIDING,
-            r"(?:han|hun|de|him|her|them|he|she|theyre|hes|shes|nu|now|right now|"
-            r"badeværelset|bathroom|closet|skab\w*|lås\w*|lock\w*)",
-            6,
+            AGENT + r"|him|her|them|he|she|hes|shes|theyre|nu|now|right now|badeværelset|bathroom|closet|skab\w*|lås\w*|lock\w*|going crazy|"
+            r"flipping out|helt vild|raser|smadrer|breaking|råber|screaming|fuld|drunk",
+            8,
         ),
     ),
     _r(
@@ -705,7 +798,11 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "other.suicide",
         "concern",
-        then(THIRD, r"(?:\w+\W+){0,6}(?:" + then(WANT, DIE, 3) + "|" + _TAKE_OWN + r"|selvmord\w*|suicid\w*)", 0),
+        then(
+            THIRD,
+            r"(?:\w+\W+){0,6}(?:" + then(WANT, DIE, 3) + "|" + WISH_DIE_DA + "|" + _TAKE_OWN + r"|selvmord\w*|suicid\w*)",
+            0,
+        ),
         "other",
     ),
     _r("other.self_harm", "concern", then(HARM_VERB, r"(?:sig selv|sig|himself|herself|themselves|i sig)", 2), "other"),
@@ -795,7 +892,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
 )
 
 PROFESSIONAL: Final = (
-    r"(?:sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge|pædagog|koordinator|personale|frivillig|"
+    r"(?:\w*plejerske|\w*rådgiver|\w*pædagog|\w*terapeut|\w+ worker|refer\w*|henvis\w*|police|politi\w*|"
+    r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge|pædagog|koordinator|personale|frivillig|"
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
@@ -813,7 +911,10 @@ RECOVERED: Final = (
     r"(?:(?:har|har jeg|jeg har|have|feel) (?:det )?(?:\w+ )?(?:godt|fint|ok|bedre|good|great|fine|better)|"
     r"går det (?:godt|bedre)|det går (?:godt|bedre)|"
     r"er (?:jeg )?(?:rask|stabil|clean|glad|tryg|fri|okay|ok|i sikkerhed|ovenpå|kommet videre)|været clean|"
-    r"glad for mit liv|nyder (?:jeg )?livet|er overstået|overstået|bag mig|"
+    r"glad for mit liv|nyder (?:jeg )?livet|er overstået|overstået|bag mig|doing great|great now|"
+    r"ikke gjort (?:det )?i \d+|havent (?:done it|cut|self ?harmed) (?:in|for)|\d+ (?:år|years) (?:fri|free|clean|uden)|"
+    r"(?:job|life|family|familie|arbejde) (?:i|jeg) (?:love|elsker)|elsker mit (?:liv|job|arbejde)|love my (?:life|job)|"
+    r"nu har jeg|now i have|holder (?:jeg )?foredrag|give talks|fortæller om det|taler om det|"
     r"i sikkerhed|er tryg|er fri|fri for|doing (?:really )?(?:well|good|fine|ok)|im (?:good|fine|well|ok|happy|"
     r"safe|stable)|i am (?:good|fine|well|ok|happy|safe|stable)|in a good place|recovered|recovery|clean for|"
     r"free of|free from|\w+ free|behind me|life is good|love my life|happy now|been safe|got better|"
@@ -844,7 +945,9 @@ RULE_IDS: Final = frozenset(rule.rule for rule in RULES)
 # gate never changes a result on the labelled sets).
 ANCHORS: Final[tuple[str, ...]] = (
     DIE,
-    r"leve|lever|live|living|alive|være her|be here|overleve|survive",
+    WISH_DIE_DA,
+    REFL_OTHER,
+    r"liv|livet|life|leve|lever|live|living|alive|være her|be here|overleve|survive",
     METHOD,
     JUMP,
     PILLS,
@@ -885,15 +988,16 @@ _FAMILY_GATES: Final = {
     for family, anchor in {
         "overdose": PILLS + "|" + CHEMICAL + r"|overdos\w*|od|oded|odet|odd|ode",
         "place": DANGER_PLACE + "|" + WATER + "|" + PLATFORM,
-        "prep": LETTER + "|" + LETTER_ANY + "|" + WILL + "|" + PET + "|" + MEANS + "|" + DOSE + "|" + PILLS,
-        "method": METHOD,
+        "prep": LETTER + "|" + LETTER_ANY + "|" + WILL + "|" + PET + "|" + MEANS + "|" + DOSE + "|" + PILLS + "|"
+        + SEARCH + "|" + HOARD + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder",
+        "method": METHOD + "|" + PILLS,
         "self_harm": HARM_VERB + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
         "harm_others": KILL + "|" + WEAPON + r"|ihjel|baby\w*|barn\w*|child|kid",
         "violence": VIOLENT + "|" + FOLLOW + "|" + HIDING + r"|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
         r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
         r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
         r"murder|slå|slår|dræbe",
-        "plan": TIME + "|" + DECIDED,
+        "plan": TIME + "|" + DECIDED + r"|how and when|when and how|hvordan og hvornår|hvornår og hvordan",
         "other": THIRD + "|" + REFL_OTHER,
     }.items()
 }
@@ -925,6 +1029,10 @@ _TOPIC_RULES: Final = frozenset(
         "place.high_or_tracks",
         "violence.against_me",
         "other.place",
+        "harm_others.baby",
+        "ideation.not_live",
+        "method.named",
+        "passive.disappear",
     }
 )
 
@@ -996,10 +1104,13 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     return CrisisSignal(severity=severity, about=about, rules=rules)
 
 
-_WEAK_RULES: Final = frozenset({"plan.time_do_it"})
+_WEAK_RULES: Final = frozenset({"plan.time_do_it", "prep.letters_family"})
 _COMPANION: Final = _compile(
     DECIDED + r"|done|færdig|kan ikke mere|orker ikke|orker ik|no point|ingen mening|cant take|cant do this|"
-    r"ingen grund|no reason|sidste gang|last time|farvel|goodbye|ingen vil savne|nobody will miss"
+    r"ingen grund|no reason|sidste gang|last time|farvel|goodbye|ingen vil savne|nobody will miss|"
+    r"tænkt over det|thought about it|længe nok|long enough|enough|nok nu|forklarer hvorfor|explain\w* why|"
+    r"undskyld|sorry|ikke (?:er )?(?:jeres|din|deres) skyld|(?:not|isnt) (?:your|their) fault|in case|hvis der sker|when im gone|"
+    r"når jeg er væk|skuffen|my desk|the desk|på bordet|the table|my room|mit værelse|find (?:it|them)|finde (?:det|dem)"
 )
 _ROUTINE: Final = _compile(
     r"(?:hver (?:morgen|aften|dag)|every (?:morning|evening|night|day)|each (?:morning|day)|om morgenen|om aftenen|"
@@ -1014,7 +1125,8 @@ _ACTIVITY: Final = _compile(
     r"working|at work|fisk\w*|fishing|venter på (?:bussen|toget til|min|en)|waiting for (?:the bus|the train to|my|a)|"
     r"club|klub|tur|walk\w*|hike|hiking|picnic|udsigt\w*|view|party|fest|grill\w*|sol\w*|sun\w*|bade|swim\w*|"
     r"svøm\w*|kaffe|coffee|ice cream|cykl\w*|cycl\w*|løb\w*|jog\w*|run|running|hund\w*|dog|tog til|train to|"
-    r"bus to|bussen til|på vej|on my way|game|kamp|koncert|concert|antenne\w*|gutter|tagrende\w*|sne|snow)"
+    r"bus to|bussen til|på vej|on my way|game|kamp|koncert|concert|antenne\w*|gutter|tagrende\w*|sne|snow|"
+    r"fyrværkeri\w*|firework\w*|beer|øl|drink\w*|terrace|terrasse|vi|we|were|us|os)"
     r"(?!.*(?:sidste gang|last time|hoppe|jump|springe))"
 )
 _PAST_TENSE: Final = _compile(
