@@ -92,7 +92,9 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLATE)
     if not text.isascii():  # the slow path only for what is left after æøå: accents, emoji, format characters
         decomposed = unicodedata.normalize("NFKD", text)
-        kept = "".join(c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+        kept = "".join(
+            c for c in decomposed if c < "\x80" or (not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+        )
         text = unicodedata.normalize("NFC", kept)
     return " ".join(text.split())
 
@@ -108,11 +110,6 @@ def fold_word(word: str) -> str:
     while folded != word:  # "overstaaet" and "overstaet" must both end as "overstat"
         word, folded = folded, _VOWEL_PAIRS.sub(lambda match: match.group()[0], folded)
     return _DOUBLE.sub(r"\1", word)
-
-
-@lru_cache(maxsize=16384)
-def _fold_cached(word: str) -> str:
-    return fold_word(word)
 
 
 _LETTERS: Final = re.compile(r"(?<!\\)[a-zæøåäö]+")
@@ -140,7 +137,6 @@ _KEY_WORDS: Final = (
     "afskedsbrev",
     "sovepiller",
 )
-_TOKEN: Final = re.compile(r"\w{4,}")
 _SQUEEZED_KEYS: Final = tuple((key, _DOUBLE.sub(r"\1", key)) for key in _KEY_WORDS)
 
 
@@ -182,8 +178,12 @@ _WORD_RUN: Final = re.compile(r"[a-z0-9]+")
 
 def prepare(text: str) -> str:
     """The text the rules read: normalised, key-word typos corrected, folded, apostrophes dropped."""
-    corrected = _TOKEN.sub(lambda match: _correct(match.group()), normalise(text)).replace("'", "")
-    return _WORD_RUN.sub(lambda match: _fold_cached(match.group()), corrected)
+    return _WORD_RUN.sub(lambda match: _prepare_word(match.group()), normalise(text).replace("'", ""))
+
+
+@lru_cache(maxsize=16384)
+def _prepare_word(word: str) -> str:
+    return fold_word(_correct(word) if len(word) >= 4 else word)
 
 
 # --- concepts ---------------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ RELATIVE: Final = (
     r"moren|mormor|farmor|morfar|farfar|fætter|kusine|elev|elever|eleverne|klassekammerat\w*|kollega\w*|nabo\w*|"
     r"teenager\w*|son|sons|daughter\w*|kid|kids|child|children|boyfriend|girlfriend|bf|gf|husband|wife|"
     r"brother|sister|friend|friends|best ?friend|dad|father|mum|mom|mother|cousin|flatmate|roommate|student|"
-    r"pupil|colleague|neighbou?r|teen|\d+ ?(?:year|yr|år)\w*(?: old| gamle?)?)"
+    r"pupil|colleague|neighbou?r|teen|mate|bestie|buddy|pal|kammerat\w*|\d+ ?(?:year|yr|år)\w*(?: old| gamle?)?)"
 )
 THIRD: Final = rf"(?:(?:min|mit|mine|vores|my|our|hans|hendes|his|her)\W+(?:\w+\W+)?{RELATIVE}|han|hun|he|she|hes|shes)"
 REFL_OTHER: Final = (
@@ -221,7 +221,7 @@ REFL_OTHER: Final = (
 
 # Wish, intent, decision
 WANT: Final = (
-    r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|truer med at|threaten\w* to|want\w*|wanna|wish\w*|hope|hoping|"
+    r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|truer med at|threaten\w* to|talk\w* about|snakk\w* om|taler om|want\w*|wanna|wish\w*|hope|hoping|"
     r"rather|would like|like to|longing|gonna|going to|gona|ready to|about to|ima|imma|plan\w* to|tempted to|"
     r"overvej\w*|tænk\w*|think\w*|thought\w*|consider\w*|will|could just|might just|skal til at|er ved at)"
 )
@@ -249,8 +249,11 @@ TAKE_LIFE: Final = (
 DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
     TAKE_LIFE + "|" + DIE_DA + "|"
-    r"(?:die|dead|be dead|dying|være død|var død|hellere død|bedre død|slut med mig|færdig med mig|"
+    r"(?:die|dead|be dead|dying|være død|end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|smerte\w*)|var død|hellere død|bedre død|slut med mig|færdig med mig|"
     r"(?:not|wont|will not|aint)\W+(?:going to\W+|gonna\W+)?be (?:here|around|alive)|be around (?:after|anymore)|"
+    r"(?:it all|everything|det hele|alt) (?:to )?(?:stop|end|stoppe|slutte|ende)"
+    r"(?:\W+(?:forever|for good|for altid|permanently))?(?=\W*$)|stop forever|stoppe for altid|stop existing|"
+    r"holde op med at eksistere|not exist|ikke eksistere|"
     r"didnt wake up|ikke vågnede|kill myself|kil myself|ende mit liv|end my life|"
     r"tage mit liv"
     + _NOT_BACK
@@ -308,7 +311,7 @@ JUMP: Final = (
     r"lægge mig|jump\w*|throw myself|step (?:out )?in front|walk in front|lie down|fall from)"
 )
 WATER: Final = (
-    r"(?:havnen|vandet|molen|søen|stranden|åen|havet|kajen|water|waters edge|river|lake|sea|harbou?r|pier|"
+    r"(?:havnen|vandet|molen|søen|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|vandkant\w*|waters edge|water|waters edge|river|lake|sea|harbou?r|pier|"
     r"beach|shore|canal|quay)"
 )
 _DRIVE_INTO: Final = then(
@@ -346,7 +349,8 @@ MEANS: Final = (
     r"grillkul|charcoal|helium|gift|poison)"
 )
 PILLS: Final = (
-    r"(?:\w*piller\w*|\w*pillerne|pil|\w*tablet\w*|\w*medicin\w*|meds|medication\w*|medicine\w*|pills|pillz|"
+    r"(?:\w*piller\w*|\w*pillerne|pil|\w*tablet\w*|\w*medicin\w*|medicine cabinet|medicine cupboard|"
+    r"prescription\w*|recept\w*|plader|strips|blisters?|meds|medication\w*|medicine\w*|pills|pillz|"
     r"\w*drugs|painkiller\w*|sleeping pills|antidepressiv\w*|antidepressant\w*|antipsykoti\w*|antipsychotic\w*|"
     r"lykkepiller|nervepiller|smertestillende|panodil\w*|pamol\w*|paracetamol\w*|pinex|ipren\w*|ibuprofen\w*|"
     r"ibumetin\w*|treo|aspirin\w*|tylenol|advil|quetiapin\w*|seroquel|olanzapin\w*|zyprexa|abilify|"
@@ -366,7 +370,8 @@ SWALLOWED: Final = (
 )
 MANY: Final = (
     r"(?:alle|all|hele|whole|en masse|masse|mange|a lot|lots|load|bunch|for mange|too many|to many|way too many|"
-    r"for meget|too much|way too much|extra|ekstra|dobbelt|double|"
+    r"for meget|too much|way too much|extra|ekstra|dobbelt|double|everything|alt|"
+    r"(?:\d+|to|tre|fire|fem|two|three|four|five) (?:plader|strips|sheets|pakker|packs|æsker|boxes|glas|bottles)|"
     r"pakke\w*|pakning|glas|glasset|bøtte\w*|bottle|box|pack|packet|months supply|supply|alt hvad|alt det|"
     r"(?:[6-9]|[1-9]\d+)|seks|syv|otte|ni|ti|tolv|femten|tyve|tredive|fyrre|halvtreds|hundrede|"
     r"ten|twelve|fifteen|twenty|thirty|forty|fifty|hundred)"
@@ -378,7 +383,7 @@ AT: Final = (
 )
 DANGER_PLACE: Final = (
     r"(?:bro|broen|\w+broen|\w+bro|taget|tagkanten|kanten|p-huset|phuset|parkeringshuset|skinnerne|"
-    r"togskinnerne|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|tracks|train tracks|"
+    r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|tracks|train tracks|"
     r"railway\w*|rail line|car ?park|parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
     r"altankanten|øverste etage|top floor|top of)"
 )
@@ -395,7 +400,8 @@ HOARD: Final = (
 )
 LETTER: Final = (
     r"(?:afskedsbrev\w*|farvelbrev\w*|selvmordsbrev\w*|sidste brev|goodbye letter\w*|goodbye note\w*|"
-    r"farewell letter\w*|suicide note\w*|last letter)"
+    r"farewell letter\w*|suicide note\w*|last letter|my goodbyes|mine farveller|goodbye (?:messages|emails|texts|videos?)|"
+    r"farvelbeskeder|afskedsbeskeder|afskedsvideo\w*)"
 )
 WROTE: Final = r"(?:skrevet|skrev|wrote|written|writing|left)"
 LETTER_ANY: Final = r"(?:brev|breve|brevet|letter|letters|note|notes|besked\w*)"
@@ -405,7 +411,9 @@ FAMILY_TO: Final = (
     rf"mine kære|my loved ones|the people i love)"
 )
 WILL: Final = r"(?:testamente\w*|my will|a will|will is|last will)"
-WILL_OUT: Final = r"(?:lagt frem|lagt|skrevet|lavet|frem|made|left out|wrote|written|on the|ready|klar|på bordet)"
+WILL_OUT: Final = (
+    r"(?:lagt frem|lagt|skrevet|lavet|frem|made|left out|wrote|written|on the|ready|klar|på bordet|find|finde|where)"
+)
 GAVE: Final = r"(?:givet|gav|giver|give|gave|given|giving|foræret|forærer|rehome\w*)"
 PET: Final = (
     r"(?:kat|katten|hund|hunden|kanin\w*|hamster\w*|fugl\w*|dyr|cat|dog|pet|pets|bunny|rabbit|"
@@ -426,7 +434,9 @@ ACCIDENT: Final = (
 BETTER_OFF: Final = (
     r"(?:bedre uden mig|better off without me|better without me|bedre hvis jeg|better if i|easier (?:for \w+ )?if i|"
     r"nemmere (?:for \w+ )?hvis jeg|lettet hvis jeg|lettede hvis jeg|relieved if i|glad if i|happier without me|"
-    r"gladere uden mig|klarer sig bedre uden mig|klare sig bedre uden mig|byrde|burden)"
+    r"gladere uden mig|klarer sig bedre uden mig|klare sig bedre uden mig|"
+    r"(?:jeg er|er jeg|im|i am|i m)\W+(?:\w+\W+){0,2}(?:byrde|belastning|burden|til besvær|nuisance)|"
+    r"(?:byrde|belastning|burden) (?:for|to|on) (?:alle|everyone|everybody|min familie|my family|dem|them))"
 )
 NO_POINT: Final = (
     r"(?:hvorfor leve|why live|why keep living|point (?:in|of) living|point in being alive|reason to (?:keep )?"
@@ -465,7 +475,9 @@ ON_PURPOSE: Final = (
     r"(?:med vilje|on purpose|deliberately|til blods|til det bløder|until (?:it|they) bleeds?|till (?:it|they) bleeds?)"
 )
 # Violence against the writer
-AGENT: Final = rf"(?:{THIRD}|{RELATIVE}|de|nogen|someone|somebody|they|a man|en mand|en fyr|a guy|my ex|min eks|hendes|his)"
+AGENT: Final = (
+    rf"(?:{THIRD}|{RELATIVE}|de|nogen|someone|somebody|they|a man|en mand|en fyr|a guy|my ex|min eks|hendes|his)"
+)
 VIOLENT: Final = (
     r"(?:slår|slog|slået|slå|tæver|tævede|banker|bankede|sparker|sparkede|sparket|kvæler|kvalte|kvalt|kvæle|"
     r"skubbede|skubber|skubbet|kastede|kaster|smed|truer|truede|hits|hit|beats|beat|kicks|kicked|chokes|choked|"
@@ -517,7 +529,7 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "ideation.kill_self",
         "concern",
-        r"(?:kil\w* (?:my ?self|myself)|kms|kys|unalive\w*|slå mig selv ihjel|"
+        r"(?:kil\w* (?:my ?self|myself)|kms|kys|ctb|sewerslide|sewer slide|self ?-?delete|unalive\w*|slå mig selv ihjel|"
         r"slår mig selv ihjel|sla mig selv ihjel|slå mig ihjel|"
         r"tage livet af mig|tager livet af mig|take my (?:own )?life"
         + _NOT_BACK
@@ -536,7 +548,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "concern",
         r"(?:done (?:with|w) (?:life|living|it all|everything)|"
         r"færdig (?:med|m|w) (?:livet|at leve)|træt af at leve|tired of (?:living|being alive)|"
-        r"orker ikke (?:mere|livet)|orker ik (?:mere|livet)|cant do this anymore|kan ikke mere(?=\W*$))",
+        r"orker ikke (?:mere|livet)|orker ik (?:mere|livet)|cant do this anymore|kan ikke mere(?=\W*$)|"
+        r"vil ikke mere(?=\W*$)|vil ik mere(?=\W*$)|vil ikk mere(?=\W*$))",
     ),
     _r(
         "self_harm.again",
@@ -546,6 +559,31 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     _r("passive.wish_accident", "concern", near(r"(?:håb\w*|ønsk\w*|wish\w*|hope\w*|pray\w*|beder)", ACCIDENT, 8)),
     _r("passive.no_point", "concern", NO_POINT),
+    _r(
+        "passive.never_born",
+        "concern",
+        r"(?:aldrig (?:var )?blevet født|aldrig var født|never (?:been|was|were|be) born|ikke var født|wasnt born|"
+        r"not been born|ikke var blevet født)",
+    ),
+    _r(
+        "passive.nobody_cares",
+        "concern",
+        near(
+            r"(?:if i died|if i was gone|if i disappeared|if i wasnt here|hvis jeg døde|hvis jeg forsvandt|"
+            r"hvis jeg ikke var her|when im gone|når jeg er væk)",
+            r"(?:no one|nobody|noone|ingen|would care|ville savne|would notice|miss me|opdage|ligeglad\w*)",
+            8,
+        ),
+    ),
+    _r(
+        "passive.accident_ok",
+        "concern",
+        near(
+            r"(?:kører mig ned|kørte mig ned|run me over|ran me over|hit me|rammer mig|ramte mig|crash\w*|styrter)",
+            r"(?:fint|fine|okay|ok|ligeglad|dont care|wouldnt mind|gør ikke noget|better|bedre|relief|lettelse)",
+            6,
+        ),
+    ),
     _r(
         "passive.wouldnt_mind",
         "concern",
@@ -593,10 +631,21 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     _r("farewell.last_message", "concern", FAREWELL),
+    _r(
+        "farewell.said_goodbye",
+        "concern",
+        then(r"(?:skrev|skrevet|sagde|sagt|sent|wrote|said|texted|sendt|sendte)", r"(?:farvel|goodbye|bye)", 2),
+    ),
     # Plan and time
     _r("plan.time_death", "acute", near(TIME, DIE, 8)),
     _r("plan.decided_death", "acute", near(DECIDED, DIE + "|" + DO_IT + r"|hvordan jeg skal|how and when|how i", 8)),
     _r("plan.time_do_it", "acute", near(TIME, DO_IT, 6)),
+    _r(
+        "plan.last_day",
+        "acute",
+        r"(?:(?:min|my) sidste (?:dag|nat|aften)|(?:my|the) last (?:day|night))(?!\W+(?:på|i|at|in|of|on|før|before|"
+        r"with|med|off|fri|til|to)\W)",
+    ),
     _r(
         "plan.how_and_when",
         "acute",
@@ -618,6 +667,54 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("prep.bought_means", "acute", then(BOUGHT, MEANS, 3)),
     _r("prep.search_dose", "acute", near(SEARCH, DOSE, 6)),
     _r(
+        "prep.search_place",
+        "acute",
+        near(
+            SEARCH,
+            near(
+                r"(?:highest|tallest|højeste|dybeste|deepest|high enough|høj nok|høje|high)",
+                HIGH_PLACE + "|" + WATER + "|" + DANGER_PLACE,
+                4,
+            ),
+            6,
+        ),
+    ),
+    _r(
+        "prep.deleted",
+        "acute",
+        r"(?:slettet|slettede|sletter|deleted|deleting) (?:alle |all )?(?:mine|my) (?:billeder|photos|pictures|profil\w*|"
+        r"profiles?|accounts?|social media|konti|instagram|snap\w*|facebook|tiktok)",
+    ),
+    _r(
+        "prep.means_at_hand",
+        "acute",
+        near(
+            r"(?:reb|rebet|løkke\w*|rope|noose|razor\w*|barberblad\w*|gun|pistol\w*|gevær\w*)",
+            r"(?:keep thinking|tænker på det|thinking about it|klar|ready|ligger (?:i|under|klar)|is in my|in my (?:wardrobe|closet|"
+            r"drawer|room|bag|car)|i mit (?:skab|værelse)|i min (?:skuffe|taske|bil)|hidden|gemt|under (?:my|min) (?:bed|seng))",
+            8,
+        ),
+    ),
+    _r(
+        "method.cut_deep",
+        "acute",
+        near(WANT + r"|jeg|i", r"(?:skære|skær\w*|cut\w*)\W+(?:\w+\W+)?(?:dybt|dybere|deep|deeper)", 4),
+    ),
+    _r(
+        "plan.take_them_all",
+        "acute",
+        near(
+            TIME,
+            r"(?:take|swallow|tage|sluge) (?:all of them|them all|dem alle\w*|alle sammen|everything|alt sammen)",
+            6,
+        ),
+    ),
+    _r(
+        "method.accident",
+        "acute",
+        r"(?:look|looks|ligne|ligner|se ud) (?:like|som) (?:an |en )?(?:accident|ulykke|uheld)",
+    ),
+    _r(
         "prep.search_death",
         "acute",
         near(
@@ -630,7 +727,7 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "prep.affairs",
         "acute",
-        r"(?:who gets my (?:things|stuff|cat|dog|\w+)|hvem der (?:skal )?(?:have|arve|passe) (?:mine|min|mit)|"
+        r"(?:who gets my (?:things|stuff|cat|dog|\w+)|hvem der (?:skal )?(?:have|arve|passe|overtage) \w+|"
         r"ordnet mine papirer|sorted (?:out )?my affairs|(?:put|putting) my affairs in order|styr på mine papirer|"
         r"passwords? (?:are )?written down|skrevet (?:mine )?adgangskoder)",
     ),
@@ -723,6 +820,16 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     _r("violence.followed", "acute", FOLLOW),
     _r(
+        "violence.at_door",
+        "acute",
+        near(
+            r"(?:outside my (?:door|house|flat|window|apartment)|uden for (?:min|mit) (?:dør|hus|lejlighed|vindue)|"
+            r"udenfor døren|at my door|ved min dør|ved døren)",
+            r"(?:wont (?:leave|go)|vil ikke gå|banker|banging|knocking|trying to get in|prøver at komme ind|scared|bange)",
+            8,
+        ),
+    ),
+    _r(
         "violence.assaulted",
         "acute",
         then(
@@ -739,7 +846,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "acute",
         near(
             HIDING,
-            AGENT + r"|him|her|them|he|she|hes|shes|theyre|nu|now|right now|badeværelset|bathroom|closet|skab\w*|lås\w*|lock\w*|going crazy|"
+            AGENT
+            + r"|him|her|them|he|she|hes|shes|theyre|nu|now|right now|badeværelset|bathroom|closet|skab\w*|lås\w*|lock\w*|going crazy|"
             r"flipping out|helt vild|raser|smadrer|breaking|råber|screaming|fuld|drunk",
             8,
         ),
@@ -763,6 +871,12 @@ RULES: Final[tuple[Rule, ...]] = (
     # Harm to others
     _r("harm_others.kill", "acute", then(r"(?:jeg|i|im|ill|ima)", then(KILL, VICTIM, 2), 4)),
     _r(
+        "harm_others.attack",
+        "acute",
+        r"(?:shoot up|skyde (?:løs|ned) på|skyde (?:på|i) (?:skolen|klassen)|shoot (?:everyone|people|them all)|"
+        r"skyde (?:alle|folk)|bomb (?:the|my) \w+|sprænge \w+ i luften|massacre|massakre)",
+    ),
+    _r(
         "harm_others.kill_da",
         "acute",
         then(
@@ -785,9 +899,10 @@ RULES: Final[tuple[Rule, ...]] = (
         "harm_others.baby",
         "acute",
         near(
-            r"(?:bange|frygt\w*|afraid|scared|worried|tanker|thoughts|fear)",
+            r"(?:bange|frygt\w*|afraid|scared|worried|tanker|thoughts|fear|thinking about|tænker på)",
             then(
-                r"(?:skade|gøre \w+ fortræd|gøre fortræd|hurt|harm|ryste|shake|shaking|kvæle|smother)",
+                r"(?:skade|gøre \w+ fortræd|gøre fortræd|hurt\w*|harm\w*|ryste|shake|shaking|kvæl\w*|smother\w*|"
+                r"drown\w*|drukne)",
                 r"(?:(?:\w+\W+){0,3}(?:baby|babyen|barn|barnet|child|kid|søn|datter|son|daughter|spædbarn|newborn|her|him|hende|ham))",
                 3,
             ),
@@ -800,7 +915,13 @@ RULES: Final[tuple[Rule, ...]] = (
         "concern",
         then(
             THIRD,
-            r"(?:\w+\W+){0,6}(?:" + then(WANT, DIE, 3) + "|" + WISH_DIE_DA + "|" + _TAKE_OWN + r"|selvmord\w*|suicid\w*)",
+            r"(?:\w+\W+){0,6}(?:"
+            + then(WANT, DIE, 3)
+            + "|"
+            + WISH_DIE_DA
+            + "|"
+            + _TAKE_OWN
+            + r"|selvmord\w*|suicid\w*)",
             0,
         ),
         "other",
@@ -866,7 +987,7 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"shoot me now|death of me|dræberjob|killer app|killed it|kil it|kill it|killing it|"
     r"(?:is|are|was|er|var) (?:killing|kiling|slår) (?:me|mig)(?: ihjel)?|tager livet af mig(?= lol| haha)?",
     r"(?:slog|slår|slået|banker|bankede|dræbte|dræber|killed|kiled|beat|beats|destroyed|slaughtered|slagtet|"
-    r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort|spil\w*|chess|cards|football|"
+    r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort\w*|\w*spil\w*|chess|cards|football|"
     r"the match|the game|games?|\w+ball|tennis|badminton|ludo|matador)",
     r"(?:overdos\w*) (?:af|of|on) (?!\w*piller|\w*medicin|pills|meds|tablets|drugs|paracetamol|panodil)\w+",
     r"(?:drukne\w*|drowning|kvæles|kvalt|choked|chok\w*) (?:i|in|on|with|during) (?:arbejde|opgaver|lektier|"
@@ -882,6 +1003,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"playing|during|at|on|in) (?:fodbold|håndbold|træning|sport|komfuret|ovnen|panden|kniven|arbejdet|football|"
     r"the gym|work|practice|training|the stove|the oven|a knife|kitchen)",
     r"bridge ?(?:club|team|klub)|bro(?:-| )?klub",
+    r"(?:afraid|scared|frightened|terrified|bange|angst|frygt\w*|worried|nervous|nervøs) (?:of|for|to|at|over)"
+    r"(?: at)? (?:die|dying|dø|death|døden)",
     r"(?:på|pa|po) do(?!\w)|hit (?:me|him|her|us) up|beat me to it",
     r"(?:box|cookie|paper|pizza|laser|plasma|vinyl|tile|glass|bolt|wire|hair|grass|video|film|papir|tapet|karton|"
     r"hobby|dej|kage)[ -]?cutter\w*|(?:som|arbejder som|job som|uddannet|freelance) cutter|"
@@ -892,7 +1015,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
 )
 
 PROFESSIONAL: Final = (
-    r"(?:\w*plejerske|\w*rådgiver|\w*pædagog|\w*terapeut|\w+ worker|refer\w*|henvis\w*|police|politi\w*|"
+    r"(?:leder en|selvhjælpsgruppe\w*|support group|gruppe for|underviser|tegn på|signs of|warning signs|spotte|"
+    r"\w*plejerske|\w*rådgiver|\w*pædagog|\w*terapeut|\w+ worker|refer\w*|henvis\w*|police|politi\w*|"
     r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge|pædagog|koordinator|personale|frivillig|"
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
@@ -901,7 +1025,8 @@ PROFESSIONAL: Final = (
 )
 PAST: Final = (
     r"(?:for \w+ (?:år|years) siden|år siden|years ago|\d+ år siden|længe siden|long ago|long time ago|a while ago|"
-    r"tidligere|engang|dengang|før i tiden|i min ungdom|som ung|som teenager|som barn|da jeg var|"
+    r"tidligere|engang|dengang|før i tiden|had a period|en periode|there was a time|der var en tid|periode hvor|"
+    r"i min ungdom|som ung|som teenager|som barn|da jeg var|"
     r"when i was|used to|in the past|back in|back then|i (?:19|20)\d\d|in (?:19|20)\d\d|for mange år|"
     r"for many years|as a teen\w*|in high school|in school|in uni|i gymnasiet|"
     r"(?:free|fri|clean|stopped|stoppet|holdt op)\W+(?:\w+\W+){0,4}(?:for|i|in) (?:\d+|\w+) "
@@ -914,7 +1039,9 @@ RECOVERED: Final = (
     r"glad for mit liv|nyder (?:jeg )?livet|er overstået|overstået|bag mig|doing great|great now|"
     r"ikke gjort (?:det )?i \d+|havent (?:done it|cut|self ?harmed) (?:in|for)|\d+ (?:år|years) (?:fri|free|clean|uden)|"
     r"(?:job|life|family|familie|arbejde) (?:i|jeg) (?:love|elsker)|elsker mit (?:liv|job|arbejde)|love my (?:life|job)|"
-    r"nu har jeg|now i have|holder (?:jeg )?foredrag|give talks|fortæller om det|taler om det|"
+    r"nu har jeg|now i have|holder (?:jeg )?foredrag|lever (?:jeg )?et godt liv|living a good life|good life|godt liv|"
+    r"i dag er jeg|today i am|today im|now i am|now im|nu er jeg|thats over|det er forbi|its over now|"
+    r"give talks|fortæller om det|taler om det|"
     r"i sikkerhed|er tryg|er fri|fri for|doing (?:really )?(?:well|good|fine|ok)|im (?:good|fine|well|ok|happy|"
     r"safe|stable)|i am (?:good|fine|well|ok|happy|safe|stable)|in a good place|recovered|recovery|clean for|"
     r"free of|free from|\w+ free|behind me|life is good|love my life|happy now|been safe|got better|"
@@ -974,33 +1101,89 @@ ANCHORS: Final[tuple[str, ...]] = (
     DO_IT,
     DECIDED,
     r"selvmor\w*|selvmorsd\w*|suicid\w*|sucid\w*|selvskad\w*|self|harm\w*|overdos\w*|od|oded|odet|odd|ode|sh|shd|"
-    r"cutter|cuttet|cutted|cut|kms|kys|unalive\w*|ihjel|vågne\w*|wake|sleep|sove|forsvind\w*|disappear|vanish|"
+    r"cutter|cuttet|cutted|cut|kms|kys|ctb|sewerslide|sewer|delete|unalive\w*|ihjel|vågne\w*|wake|sleep|sove|forsvind\w*|disappear|vanish|"
     r"orker|kan ikke mere|cant do this|done|færdig|træt af at leve|tired of|safe|sikkerhed|tryg|fare|danger|"
     r"tør ikke|scared|afraid|bange|frygt\w*|worried|thoughts|tanker|hovedet|head|knuckles|fists|walls?|væggen|"
     r"blevet|been|was|got|being|halsen|throat|neck|strangled|choked|kvalt|hals|off|ende|end|ending|"
     r"håb\w*|hope|wish\w*|pray\w*|beder|ønsk\w*|rather|ingen|nothing|intet|better|bedre|easier|nemmere|lettet|"
+    r"kører|kørte|run me|ran me|rammer|ramte|sidste|last|born|født|cares?|savne|notice|"
     r"relieved|glad|happier|gladere|klarer|byrde|burden|gone|væk|died|døde|wasnt|ikke var",
 )
-_GATE: Final = _compile("|".join(f"(?:{anchor})" for anchor in ANCHORS))
 # A family of rules is tried only on a clause holding one of its own words.
-_FAMILY_GATES: Final = {
-    family: _compile(anchor)
-    for family, anchor in {
-        "overdose": PILLS + "|" + CHEMICAL + r"|overdos\w*|od|oded|odet|odd|ode",
-        "place": DANGER_PLACE + "|" + WATER + "|" + PLATFORM,
-        "prep": LETTER + "|" + LETTER_ANY + "|" + WILL + "|" + PET + "|" + MEANS + "|" + DOSE + "|" + PILLS + "|"
-        + SEARCH + "|" + HOARD + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder",
-        "method": METHOD + "|" + PILLS,
-        "self_harm": HARM_VERB + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
-        "harm_others": KILL + "|" + WEAPON + r"|ihjel|baby\w*|barn\w*|child|kid",
-        "violence": VIOLENT + "|" + FOLLOW + "|" + HIDING + r"|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
-        r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
-        r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
-        r"murder|slå|slår|dræbe",
-        "plan": TIME + "|" + DECIDED + r"|how and when|when and how|hvordan og hvornår|hvornår og hvordan",
-        "other": THIRD + "|" + REFL_OTHER,
-    }.items()
+FAMILY_ANCHORS: Final[dict[str, str]] = {
+    "overdose": PILLS + "|" + CHEMICAL + r"|overdos\w*|od|oded|odet|odd|ode",
+    "place": DANGER_PLACE + "|" + WATER + "|" + PLATFORM,
+    "prep": LETTER
+    + "|"
+    + LETTER_ANY
+    + "|"
+    + WILL
+    + "|"
+    + PET
+    + "|"
+    + MEANS
+    + "|"
+    + DOSE
+    + "|"
+    + PILLS
+    + "|"
+    + SEARCH
+    + "|"
+    + HOARD
+    + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder|slet\w*|deleted|deleting",
+    "method": JUMP
+    + "|"
+    + PILLS
+    + r"|hæng\w*|hang\w*|skyd\w*|shoot\w*|gun|pistol\w*|gevær\w*|jagtgevær\w*|rifle|pulsåre\w*|wrists?|"
+    r"drukne\w*|drown\w*|udstødning\w*|exhaust|kulilte|carbon|køre|kører|drive|driving|crash\w*|smadre|gå|går|walk|"
+    r"walking|bilen|car|motoren|engine|accident|ulykke|uheld|dybt|deep|deeper|dybere",
+    "self_harm": HARM_VERB + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
+    "harm_others": KILL + "|" + WEAPON + r"|ihjel|baby\w*|barn\w*|child|kid",
+    "violence": VIOLENT + "|" + FOLLOW + "|" + HIDING + r"|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
+    r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
+    r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
+    r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for",
+    "plan": TIME + "|" + DECIDED + r"|sidste|last|take|swallow|tage|sluge|how and when|when and how|"
+    r"hvordan og hvornår|hvornår og hvordan",
+    "other": THIRD + "|" + REFL_OTHER,
 }
+# Single rules whose own words are rarer than their family's: a cheaper gate than the rule itself.
+RULE_ANCHORS: Final[dict[str, str]] = {
+    "ideation.wish_die": DIE,
+    "plan.time_death": DIE,
+    "passive.wouldnt_mind": DIE + r"|wake up|vågne\w*|døde|died",
+    "plan.decided_death": DECIDED,
+    "plan.time_do_it": DO_IT,
+    "plan.how_and_when": r"how and when|when and how|hvordan og hvornår|hvornår og hvordan",
+    "plan.take_them_all": r"take|swallow|tage|sluge",
+    "plan.last_day": r"sidste|last",
+    "prep.hoard_pills": HOARD,
+    "prep.search_dose": SEARCH,
+    "prep.search_death": SEARCH,
+    "prep.search_place": SEARCH,
+    "violence.hiding": HIDING,
+    "violence.against_me": VIOLENT,
+    "violence.will_kill_me": r"kill|kil|murder|slå|slår|dræbe",
+    "passive.wish_accident": ACCIDENT,
+    "burden.if_gone": r"ikke var her|wasnt here|was gone|were gone|var væk|disappeared|forsvandt|if i died|hvis jeg døde",
+    "burden.without_me": r"without me|uden mig",
+    "other.suicide": THIRD,
+    "other.pills": THIRD,
+    "other.goodbye": THIRD,
+    "other.place": THIRD,
+    "other.search": THIRD,
+}
+# Gates are keyed by their pattern, so rules that share one (several need DIE) check it once per clause.
+_GATES_BY_NAME: Final = {anchor: _compile(anchor) for anchor in (*FAMILY_ANCHORS.values(), *RULE_ANCHORS.values())}
+_GATED_RULES: Final = tuple(
+    (
+        rule,
+        regex,
+        RULE_ANCHORS.get(rule.rule, FAMILY_ANCHORS.get(rule.rule.split(".")[0])),
+    )
+    for rule, regex in _RULES
+)
+_GATE: Final = _compile("|".join(f"(?:{anchor})" for anchor in (*ANCHORS, *FAMILY_ANCHORS.values())))
 _EXCLUSION: Final = _compile("|".join(f"(?:{pattern})" for pattern in EXCLUSIONS))
 _PROFESSIONAL: Final = _compile(PROFESSIONAL)
 _PAST: Final = _compile(PAST)
@@ -1043,8 +1226,23 @@ class _Hit:
     clause: str
 
 
+# A clause longer than this many words is read in overlapping windows: no rule spans more than the overlap, and a
+# window without any rule's word is skipped, so a 5,000-character message without full stops stays fast.
+_WINDOW: Final = 40
+_OVERLAP: Final = 14
+
+
 def _clauses(prepared: str) -> list[str]:
-    return [clause.strip() for clause in _CLAUSE_END.split(prepared) if clause and clause.strip()]
+    clauses: list[str] = []
+    for clause in _CLAUSE_END.split(prepared):
+        words = clause.split()
+        if len(words) <= _WINDOW:
+            if words:
+                clauses.append(" ".join(words))
+            continue
+        for start in range(0, len(words) - _OVERLAP, _WINDOW - _OVERLAP):
+            clauses.append(" ".join(words[start : start + _WINDOW]))
+    return clauses
 
 
 def _hits(prepared: str, gated: bool = True) -> list[_Hit]:
@@ -1053,11 +1251,13 @@ def _hits(prepared: str, gated: bool = True) -> list[_Hit]:
     for clause in _clauses(prepared):
         if gated and not _GATE.search(clause):  # most clauses hold no word any rule is anchored on
             continue
-        families = {family for family, gate in _FAMILY_GATES.items() if not gated or gate.search(clause)}
-        for rule, regex in _RULES:
-            family = rule.rule.split(".")[0]
-            if family in _FAMILY_GATES and family not in families:
-                continue
+        opened: dict[str, bool] = {}  # gate name -> whether the clause holds one of its words, checked once
+        for rule, regex, gate in _GATED_RULES:
+            if gated and gate is not None:
+                if gate not in opened:
+                    opened[gate] = bool(_GATES_BY_NAME[gate].search(clause))
+                if not opened[gate]:
+                    continue
             if regex.search(clause):
                 found.append(_Hit(rule, clause))
     return found
@@ -1088,10 +1288,8 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     if hits and not _SERIOUS.search(prepared):
         hits = [hit for hit in hits if hit.rule.rule in _PLAIN_WORDS or not _LAUGHTER.search(hit.clause)]
     # "I'll do it tonight" is a plan only next to something that says what "it" is.
-    if any(hit.rule.rule in _WEAK_RULES for hit in hits) and not (
-        any(hit.rule.rule not in _WEAK_RULES for hit in hits) or _COMPANION.search(prepared)
-    ):
-        hits = [hit for hit in hits if hit.rule.rule not in _WEAK_RULES]
+    if not any(hit.rule.rule not in _WEAK_RULES for hit in hits):
+        hits = [hit for hit in hits if _WEAK_RULES[hit.rule.rule].search(_without(hit.clause, prepared))]
     # Taking all one's pills every morning is the prescription, not an overdose.
     hits = [hit for hit in hits if not (hit.rule.rule.startswith("overdose.") and _ROUTINE.search(hit.clause))]
     # Standing on a roof to fix the gutter is not standing on the edge.
@@ -1104,21 +1302,49 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     return CrisisSignal(severity=severity, about=about, rules=rules)
 
 
-_WEAK_RULES: Final = frozenset({"plan.time_do_it", "prep.letters_family"})
-_COMPANION: Final = _compile(
+def _without(clause: str, prepared: str) -> str:
+    """The message with the weak rule's own clause blanked out of it, so that a rule is not its own companion."""
+    return prepared.replace(clause, " # ", 1) + " # " + clause
+
+
+_COMPANION: Final = (
     DECIDED + r"|done|færdig|kan ikke mere|orker ikke|orker ik|no point|ingen mening|cant take|cant do this|"
-    r"ingen grund|no reason|sidste gang|last time|farvel|goodbye|ingen vil savne|nobody will miss|"
+    r"ingen grund|no reason|sidste gang|last time|ingen vil savne|nobody will miss|alone|alene|"
+    r"når alle (?:er )?sove\w*|when everyone(?:s| is) asleep|nobody will be home|ingen er hjemme|"
+    r"nobody (?:will|would) (?:know|notice|find)|ingen (?:vil|ville) (?:opdage|vide|finde)|"
     r"tænkt over det|thought about it|længe nok|long enough|enough|nok nu|forklarer hvorfor|explain\w* why|"
     r"undskyld|sorry|ikke (?:er )?(?:jeres|din|deres) skyld|(?:not|isnt) (?:your|their) fault|in case|hvis der sker|when im gone|"
+    r"for altid|forever|vidste ikke|didnt know|slettede|deleted|sidste|"
     r"når jeg er væk|skuffen|my desk|the desk|på bordet|the table|my room|mit værelse|find (?:it|them)|finde (?:det|dem)"
 )
+# Rules that fire only beside a companion somewhere else in the message (the clause itself does not count for
+# the words it fired on: "goodbye" is not its own companion).
+_WEAK_RULES: Final = {
+    "plan.time_do_it": _compile(_COMPANION + r"|farvel|goodbye"),
+    "prep.letters_family": _compile(_COMPANION + r"|farvel|goodbye"),
+    "farewell.said_goodbye": _compile(
+        r"for altid|forever|vidste ikke|didnt know|did not know|slettede|deleted|sidste|last|ingen|nobody|sorry|"
+        r"undskyld|tak for alt|thank you for everything|thanks for everything|elsker jer|love you all|"
+        + DIE
+        + "|"
+        + DECIDED
+    ),
+}
 _ROUTINE: Final = _compile(
     r"(?:hver (?:morgen|aften|dag)|every (?:morning|evening|night|day)|each (?:morning|day)|om morgenen|om aftenen|"
     r"in the morning|daily|dagligt|som (?:lægen|foreskrevet|ordineret)|as prescribed|til tiden|on time|husk\w*|"
     r"remember\w*|glem\w*|forget\w*|forgot)"
 )
 _PLACE_RULES: Final = frozenset(
-    {"place.high_or_tracks", "place.water", "place.platform", "place.by_water", "other.place"}
+    {
+        "place.high_or_tracks",
+        "place.water",
+        "place.platform",
+        "place.by_water",
+        "other.place",
+        "prep.bought_means",
+        "prep.means_at_hand",
+    }
 )
 _ACTIVITY: Final = _compile(
     r"(?:fix\w*|repair\w*|ordne\w*|ordner|reparer\w*|rense\w*|renser|clean\w*|maler|male|paint\w*|arbejde\w*|"
@@ -1126,7 +1352,9 @@ _ACTIVITY: Final = _compile(
     r"club|klub|tur|walk\w*|hike|hiking|picnic|udsigt\w*|view|party|fest|grill\w*|sol\w*|sun\w*|bade|swim\w*|"
     r"svøm\w*|kaffe|coffee|ice cream|cykl\w*|cycl\w*|løb\w*|jog\w*|run|running|hund\w*|dog|tog til|train to|"
     r"bus to|bussen til|på vej|on my way|game|kamp|koncert|concert|antenne\w*|gutter|tagrende\w*|sne|snow|"
-    r"fyrværkeri\w*|firework\w*|beer|øl|drink\w*|terrace|terrasse|vi|we|were|us|os)"
+    r"fyrværkeri\w*|firework\w*|beer|øl|drink\w*|terrace|terrasse|vi|we|were|us|os|ship|skib\w*|shift|vagt\w*|"
+    r"ferry|færge\w*|boat|båd\w*|klatring|climbing|camping|telt|tent|gynge\w*|swing|vasketøj|laundry|jagt\w*|hunting|"
+    r"skydebane|shooting range)"
     r"(?!.*(?:sidste gang|last time|hoppe|jump|springe))"
 )
 _PAST_TENSE: Final = _compile(
