@@ -206,7 +206,8 @@ SELF: Final = r"(?:jeg|mig|min|mit|mine|i|im|ive|ill|id|me|my|myself)"
 ME: Final = r"(?:mig selv|mig|myself|my self|me)"
 RELATIVE: Final = (
     r"(?:stedfar\w*|stedmor\w*|papfar\w*|papmor\w*|step ?dad|step ?mum|step ?mom|step ?father|step ?mother|"
-    r"søn|sønnen|sønner|sønnerne|datter|døtre\w*|barn\w*|børn\w*|kæreste\w*|mand|manden|kone\w*|partner\w*|bror\w*|lillebror\w*|"
+    r"søn|sønnen|sønner|sønnerne|datter|døtre\w*|barn\w*|børn\w*|kæreste\w*|mand|manden|kone\w*|partner\w*|"
+    r"bror\w*|lillebror\w*|"
     r"storebror\w*|søster\w*|lillesøster\w*|storesøster\w*|ven|vennen|veninde\w*|bedste ?ven\w*|far|faren|mor|"
     r"moren|mormor|farmor|morfar|farfar|fætter|kusine|elev|elever|eleverne|klassekammerat\w*|kollega\w*|nabo\w*|"
     r"teenager\w*|son|sons|daughter\w*|kid|kids|child|children|boyfriend|girlfriend|bf|gf|husband|wife|"
@@ -221,7 +222,8 @@ REFL_OTHER: Final = (
 
 # Wish, intent, decision
 WANT: Final = (
-    r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|truer med at|threaten\w* to|talk\w* about|snakk\w* om|taler om|want\w*|wanna|wish\w*|hope|hoping|"
+    r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|truer med at|threaten\w* to|"
+    r"talk\w* about|snakk\w* om|taler om|want\w*|wanna|wish\w*|hope|hoping|"
     r"rather|would like|like to|longing|gonna|going to|gona|ready to|about to|ima|imma|plan\w* to|tempted to|"
     r"overvej\w*|tænk\w*|think\w*|thought\w*|consider\w*|will|could just|might just|skal til at|er ved at)"
 )
@@ -249,7 +251,8 @@ TAKE_LIFE: Final = (
 DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
     TAKE_LIFE + "|" + DIE_DA + "|"
-    r"(?:die|dead|be dead|dying|være død|end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|smerte\w*)|var død|hellere død|bedre død|slut med mig|færdig med mig|"
+    r"(?:die|dead|be dead|dying|være død|end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|"
+    r"smerte\w*)|var død|hellere død|bedre død|slut med mig|færdig med mig|"
     r"(?:not|wont|will not|aint)\W+(?:going to\W+|gonna\W+)?be (?:here|around|alive)|be around (?:after|anymore)|"
     r"(?:it all|everything|det hele|alt) (?:to )?(?:stop|end|stoppe|slutte|ende)"
     r"(?:\W+(?:forever|for good|for altid|permanently))?(?=\W*$)|stop forever|stoppe for altid|stop existing|"
@@ -311,7 +314,8 @@ JUMP: Final = (
     r"lægge mig|jump\w*|throw myself|step (?:out )?in front|walk in front|lie down|fall from)"
 )
 WATER: Final = (
-    r"(?:havnen|vandet|molen|søen|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|vandkant\w*|waters edge|water|waters edge|river|lake|sea|harbou?r|pier|"
+    r"(?:havnen|vandet|molen|søen|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|vandkant\w*|waters edge|"
+    r"water|waters edge|river|lake|sea|harbou?r|pier|"
     r"beach|shore|canal|quay)"
 )
 _DRIVE_INTO: Final = then(
@@ -383,12 +387,14 @@ AT: Final = (
 )
 DANGER_PLACE: Final = (
     r"(?:bro|broen|\w+broen|\w+bro|taget|tagkanten|kanten|p-huset|phuset|parkeringshuset|skinnerne|"
-    r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|tracks|train tracks|"
+    r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|"
+    r"tracks|train tracks|"
     r"railway\w*|rail line|car ?park|parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
     r"altankanten|øverste etage|top floor|top of)"
 )
 WATER_CUE: Final = (
-    r"(?:højt|high|dybt|deep|strøm\w*|current|nu|lige nu|koldt|kold|mørkt|mørk|alene|ingen her|kigger|ud i|gå ud|now|right now|cold|dark|alone|"
+    r"(?:højt|high|dybt|deep|strøm\w*|current|nu|lige nu|koldt|kold|mørkt|mørk|alene|ingen her|kigger|ud i|"
+    r"gå ud|now|right now|cold|dark|alone|"
     r"nobody|no one|looking|walk in|go in|so quiet|stille)"
 )
 PLATFORM: Final = r"(?:perron\w*|station\w*|platform)"
@@ -400,7 +406,8 @@ HOARD: Final = (
 )
 LETTER: Final = (
     r"(?:afskedsbrev\w*|farvelbrev\w*|selvmordsbrev\w*|sidste brev|goodbye letter\w*|goodbye note\w*|"
-    r"farewell letter\w*|suicide note\w*|last letter|my goodbyes|mine farveller|goodbye (?:messages|emails|texts|videos?)|"
+    r"farewell letter\w*|suicide note\w*|last letter|my goodbyes|mine farveller|goodbye (?:messages|emails|"
+    r"texts|videos?)|"
     r"farvelbeskeder|afskedsbeskeder|afskedsvideo\w*)"
 )
 WROTE: Final = r"(?:skrevet|skrev|wrote|written|writing|left)"
@@ -529,7 +536,8 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "ideation.kill_self",
         "concern",
-        r"(?:kil\w* (?:my ?self|myself)|kms|kys|ctb|sewerslide|sewer slide|self ?-?delete|unalive\w*|slå mig selv ihjel|"
+        r"(?:kil\w* (?:my ?self|myself)|kms|kys|ctb|sewerslide|sewer slide|self ?-?delete|unalive\w*|"
+        r"slå mig selv ihjel|"
         r"slår mig selv ihjel|sla mig selv ihjel|slå mig ihjel|"
         r"tage livet af mig|tager livet af mig|take my (?:own )?life"
         + _NOT_BACK
@@ -597,7 +605,12 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "burden.without_me",
         "concern",
-        near(r"(?:better off|bedre|happier|gladere|easier|nemmere|klare sig)", r"(?:without me|uden mig)", 8),
+        near(
+            r"(?:better off|better|bedre|happier|gladere|easier|nemmere|klare sig|relieved|lettet\w*)",
+            r"(?:without me|uden mig|if i (?:\w+ ){0,2}(?:wasnt|was gone|were gone|wasnt around|died|disappeared)|"
+            r"hvis jeg (?:\w+ ){0,2}(?:ikke var her|var væk|var død|døde|forsvandt))",
+            8,
+        ),
     ),
     _r(
         "farewell.say_goodbye",
@@ -641,6 +654,26 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("plan.decided_death", "acute", near(DECIDED, DIE + "|" + DO_IT + r"|hvordan jeg skal|how and when|how i", 8)),
     _r("plan.time_do_it", "acute", near(TIME, DO_IT, 6)),
     _r(
+        "plan.jump_inverted",
+        "acute",
+        r"(?:så|sa|og så|" + TIME + r")\W+(?:\w+\W+)?(?:hopper|springer|hoppe|springe) jeg"
+        r"(?!\W+(?:over|op|ind|i seng|i bad|på|ud i det|med|rundt|af|fra \w+ til))",
+    ),
+    _r(
+        "plan.date_set",
+        "acute",
+        r"(?:sat en dato|sat datoen|valgt dagen|valgt datoen|valgt en dato|fastsat en dato|chosen the (?:day|date)|"
+        r"picked the (?:day|date)|picked a date|set a date|set the date)(?:\W+(?:for hvornår|for when)\W.*|\W+(?:"
+        + TIME
+        + r"|\d+\W*\w*)(?:\W+\w+)?)?\W*$",
+    ),
+    _r(
+        "plan.the_day",
+        "acute",
+        r"(?:tomorrow|tomorow|tonight|tonite|today|i morgen|i aften|i nat|i dag)(?:s| is| er)? (?:the (?:day|night)|"
+        r"dagen|natten)(?=\W*$)|this is it|(?:tonight|i aften|i nat) (?:i go|går jeg|sker det|it happens)",
+    ),
+    _r(
         "plan.last_day",
         "acute",
         r"(?:(?:min|my) sidste (?:dag|nat|aften)|(?:my|the) last (?:day|night))(?!\W+(?:på|i|at|in|of|on|før|before|"
@@ -682,7 +715,8 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "prep.deleted",
         "acute",
-        r"(?:slettet|slettede|sletter|deleted|deleting) (?:alle |all )?(?:mine|my) (?:billeder|photos|pictures|profil\w*|"
+        r"(?:slettet|slettede|sletter|deleted|deleting) (?:alle |all )?(?:mine|my) (?:billeder|photos|pictures|"
+        r"profil\w*|"
         r"profiles?|accounts?|social media|konti|instagram|snap\w*|facebook|tiktok)",
     ),
     _r(
@@ -690,8 +724,10 @@ RULES: Final[tuple[Rule, ...]] = (
         "acute",
         near(
             r"(?:reb|rebet|løkke\w*|rope|noose|razor\w*|barberblad\w*|gun|pistol\w*|gevær\w*)",
-            r"(?:keep thinking|tænker på det|thinking about it|klar|ready|ligger (?:i|under|klar)|is in my|in my (?:wardrobe|closet|"
-            r"drawer|room|bag|car)|i mit (?:skab|værelse)|i min (?:skuffe|taske|bil)|hidden|gemt|under (?:my|min) (?:bed|seng))",
+            r"(?:keep thinking|tænker på det|thinking about it|klar|ready|ligger (?:i|under|klar)|is in my|"
+            r"in my (?:wardrobe|closet|"
+            r"drawer|room|bag|car)|i mit (?:skab|værelse)|i min (?:skuffe|taske|bil)|hidden|gemt|under (?:my|"
+            r"min) (?:bed|seng))",
             8,
         ),
     ),
@@ -734,7 +770,7 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "prep.lethal_dose",
         "acute",
-        then(DOSE, r"(?:\w+\W+){0,6}(?:dø|die|dødelig\w*|lethal|fatal|for at dø|to die)", 0),
+        then(DOSE, r"(?:\w+\W+){0,6}(?:dø|dør|døde|dies|die|dødelig\w*|lethal|fatal|for at dø|to die)", 0),
     ),
     # Method
     _r("method.named", "acute", near(WANT + r"|vil bare|jeg|i|ill|id|im|ive", METHOD, 6)),
@@ -745,8 +781,19 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # A dangerous place now
     _r("place.high_or_tracks", "acute", then(AT, r"(?:\w+\W+){0,3}" + DANGER_PLACE, 0)),
-    _r("place.water", "acute", near(then(AT, r"(?:\w+\W+){0,2}" + WATER, 0), WATER_CUE, 8)),
+    _r("place.water", "acute", near(then(AT, r"(?:\w+\W+){0,4}" + WATER, 0), WATER_CUE, 8)),
     _r("place.platform", "acute", near(PLATFORM, PLATFORM_CUE, 8)),
+    _r(
+        "place.high_floor",
+        "acute",
+        near(
+            r"(?:\d+\W*(?:etage|sal|floor)|\d+(?:th|st|nd|rd) floor|top floor|øverste (?:etage|sal)|altan\w*|balcony|"
+            r"vindue\w*|window\w*|tag\w*|roof)",
+            r"(?:kigger ned|looking down|look down|ud over|over the edge|kanten|edge|railing|gelænder\w*|hoppe|jump\w*|"
+            r"springe|benene ud|legs over)",
+            8,
+        ),
+    ),
     _r(
         "place.by_water",
         "acute",
@@ -758,7 +805,11 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     # Overdose or poisoning taken
-    _r("overdose.word", "acute", r"(?:overdos\w*|od ?d|oded|odet)"),
+    _r(
+        "overdose.word",
+        "acute",
+        r"(?:overdos\w*|overdid|overdo\w*|oded|odet|od\W+(?:on|på|with|med|mine|my)(?=\W))",
+    ),
     _r("overdose.many_pills", "acute", then(SWALLOWED, near(MANY, PILLS, 4), 3)),
     _r(
         "overdose.pills_many",
@@ -825,7 +876,8 @@ RULES: Final[tuple[Rule, ...]] = (
         near(
             r"(?:outside my (?:door|house|flat|window|apartment)|uden for (?:min|mit) (?:dør|hus|lejlighed|vindue)|"
             r"udenfor døren|at my door|ved min dør|ved døren)",
-            r"(?:wont (?:leave|go)|vil ikke gå|banker|banging|knocking|trying to get in|prøver at komme ind|scared|bange)",
+            r"(?:wont (?:leave|go)|vil ikke gå|banker|banging|knocking|trying to get in|prøver at komme ind|"
+            r"scared|bange)",
             8,
         ),
     ),
@@ -833,7 +885,9 @@ RULES: Final[tuple[Rule, ...]] = (
         "violence.assaulted",
         "acute",
         then(
-            r"(?:blevet|blev|bliver|was|been|got|being|er)",
+            r"(?:jeg er blevet|jeg blev|blev jeg|jeg bliver|bliver jeg|jeg har været|er jeg blevet|i was|i got|"
+            r"ive been|"
+            r"i have been|i am being|im being|i get|i keep getting)",
             r"(?:voldtaget|raped|"
             r"overfaldet|assaulted|sexually assaulted|tævet|banket|gennembanket|mishandlet|beaten|beaten up|attacked|"
             r"strangled|molested|misbrugt|abused|held down|holdt fast|spærret inde|locked in)",
@@ -847,7 +901,8 @@ RULES: Final[tuple[Rule, ...]] = (
         near(
             HIDING,
             AGENT
-            + r"|him|her|them|he|she|hes|shes|theyre|nu|now|right now|badeværelset|bathroom|closet|skab\w*|lås\w*|lock\w*|going crazy|"
+            + r"|him|her|them|he|she|hes|shes|theyre|nu|now|right now|badeværelset|bathroom|closet|skab\w*|lås\w*|"
+            r"lock\w*|going crazy|"
             r"flipping out|helt vild|raser|smadrer|breaking|råber|screaming|fuld|drunk",
             8,
         ),
@@ -870,6 +925,12 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # Harm to others
     _r("harm_others.kill", "acute", then(r"(?:jeg|i|im|ill|ima)", then(KILL, VICTIM, 2), 4)),
+    _r(
+        "harm_others.baby_da",
+        "acute",
+        r"(?:bange for|frygter|angst for|tanker om) (?:at )?(?:jeg )?(?:\w+ ){0,3}(?:gøre|skade|ryste|kvæle) "
+        r"(?:min|mit|mine) (?:\w+ )?(?:baby|barn|børn|søn|datter|spædbarn|lille)(?: fortræd)?",
+    ),
     _r(
         "harm_others.attack",
         "acute",
@@ -902,8 +963,9 @@ RULES: Final[tuple[Rule, ...]] = (
             r"(?:bange|frygt\w*|afraid|scared|worried|tanker|thoughts|fear|thinking about|tænker på)",
             then(
                 r"(?:skade|gøre \w+ fortræd|gøre fortræd|hurt\w*|harm\w*|ryste|shake|shaking|kvæl\w*|smother\w*|"
-                r"drown\w*|drukne)",
-                r"(?:(?:\w+\W+){0,3}(?:baby|babyen|barn|barnet|child|kid|søn|datter|son|daughter|spædbarn|newborn|her|him|hende|ham))",
+                r"drown\w*|drukne|gøre (?:min|mit|mine|my) (?:baby|barn|børn|søn|datter|spædbarn) fortræd)",
+                r"(?:(?:\w+\W+){0,3}(?:baby|babyen|barn|barnet|child|kid|søn|datter|son|daughter|spædbarn|"
+                r"newborn|her|him|hende|ham))",
                 3,
             ),
             8,
@@ -987,7 +1049,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"shoot me now|death of me|dræberjob|killer app|killed it|kil it|kill it|killing it|"
     r"(?:is|are|was|er|var) (?:killing|kiling|slår) (?:me|mig)(?: ihjel)?|tager livet af mig(?= lol| haha)?",
     r"(?:slog|slår|slået|banker|bankede|dræbte|dræber|killed|kiled|beat|beats|destroyed|slaughtered|slagtet|"
-    r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort\w*|\w*spil\w*|chess|cards|football|"
+    r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort\w*|\w*spil\w*|chess|cards|"
+    r"football|"
     r"the match|the game|games?|\w+ball|tennis|badminton|ludo|matador)",
     r"(?:overdos\w*) (?:af|of|on) (?!\w*piller|\w*medicin|pills|meds|tablets|drugs|paracetamol|panodil)\w+",
     r"(?:drukne\w*|drowning|kvæles|kvalt|choked|chok\w*) (?:i|in|on|with|during) (?:arbejde|opgaver|lektier|"
@@ -1003,6 +1066,7 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"playing|during|at|on|in) (?:fodbold|håndbold|træning|sport|komfuret|ovnen|panden|kniven|arbejdet|football|"
     r"the gym|work|practice|training|the stove|the oven|a knife|kitchen)",
     r"bridge ?(?:club|team|klub)|bro(?:-| )?klub",
+    r"(?:slog|slår|slået|sla|slå) op(?: med)?|broke up|break up|breaking up",
     r"(?:afraid|scared|frightened|terrified|bange|angst|frygt\w*|worried|nervous|nervøs) (?:of|for|to|at|over)"
     r"(?: at)? (?:die|dying|dø|death|døden)",
     r"(?:på|pa|po) do(?!\w)|hit (?:me|him|her|us) up|beat me to it",
@@ -1021,7 +1085,9 @@ PROFESSIONAL: Final = (
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
-    r"first responders|support group for|shelter|(?:jeg|i) (?:er|am|work|arbejder)\w* (?:som|as|at|på|with|med))"
+    r"first responders|support group for|shelter|refuge|krisecenter\w*|jeg arbejder (?:som|på|med)|i work (?:as|"
+    r"at|with)|"
+    r"jeg er ansat|jeg er uddannet|by profession|fagperson\w*|professional\w*)"
 )
 PAST: Final = (
     r"(?:for \w+ (?:år|years) siden|år siden|years ago|\d+ år siden|længe siden|long ago|long time ago|a while ago|"
@@ -1033,12 +1099,15 @@ PAST: Final = (
     r"(?:år|years|months|måneder))"
 )
 RECOVERED: Final = (
-    r"(?:(?:har|har jeg|jeg har|have|feel) (?:det )?(?:\w+ )?(?:godt|fint|ok|bedre|good|great|fine|better)|"
+    r"(?:(?:jeg har|har jeg|i have|i feel|im feeling|i am|im) (?:det )?(?:\w+ )?(?:godt|fint|ok|bedre|good|great|fine|"
+    r"better|well)(?! (?:if|hvis|without|uden))|har det (?:\w+ )?(?:godt|fint|ok|bedre)(?! (?:hvis|uden))|"
     r"går det (?:godt|bedre)|det går (?:godt|bedre)|"
     r"er (?:jeg )?(?:rask|stabil|clean|glad|tryg|fri|okay|ok|i sikkerhed|ovenpå|kommet videre)|været clean|"
     r"glad for mit liv|nyder (?:jeg )?livet|er overstået|overstået|bag mig|doing great|great now|"
-    r"ikke gjort (?:det )?i \d+|havent (?:done it|cut|self ?harmed) (?:in|for)|\d+ (?:år|years) (?:fri|free|clean|uden)|"
-    r"(?:job|life|family|familie|arbejde) (?:i|jeg) (?:love|elsker)|elsker mit (?:liv|job|arbejde)|love my (?:life|job)|"
+    r"ikke gjort (?:det )?i \d+|havent (?:done it|cut|self ?harmed) (?:in|for)|\d+ (?:år|years) (?:fri|free|"
+    r"clean|uden)|"
+    r"(?:job|life|family|familie|arbejde) (?:i|jeg) (?:love|elsker)|elsker mit (?:liv|job|arbejde)|"
+    r"love my (?:life|job)|"
     r"nu har jeg|now i have|holder (?:jeg )?foredrag|lever (?:jeg )?et godt liv|living a good life|good life|godt liv|"
     r"i dag er jeg|today i am|today im|now i am|now im|nu er jeg|thats over|det er forbi|its over now|"
     r"give talks|fortæller om det|taler om det|"
@@ -1101,7 +1170,8 @@ ANCHORS: Final[tuple[str, ...]] = (
     DO_IT,
     DECIDED,
     r"selvmor\w*|selvmorsd\w*|suicid\w*|sucid\w*|selvskad\w*|self|harm\w*|overdos\w*|od|oded|odet|odd|ode|sh|shd|"
-    r"cutter|cuttet|cutted|cut|kms|kys|ctb|sewerslide|sewer|delete|unalive\w*|ihjel|vågne\w*|wake|sleep|sove|forsvind\w*|disappear|vanish|"
+    r"cutter|cuttet|cutted|cut|kms|kys|ctb|sewerslide|sewer|delete|unalive\w*|ihjel|vågne\w*|wake|sleep|sove|"
+    r"forsvind\w*|disappear|vanish|"
     r"orker|kan ikke mere|cant do this|done|færdig|træt af at leve|tired of|safe|sikkerhed|tryg|fare|danger|"
     r"tør ikke|scared|afraid|bange|frygt\w*|worried|thoughts|tanker|hovedet|head|knuckles|fists|walls?|væggen|"
     r"blevet|been|was|got|being|halsen|throat|neck|strangled|choked|kvalt|hals|off|ende|end|ending|"
@@ -1112,7 +1182,12 @@ ANCHORS: Final[tuple[str, ...]] = (
 # A family of rules is tried only on a clause holding one of its own words.
 FAMILY_ANCHORS: Final[dict[str, str]] = {
     "overdose": PILLS + "|" + CHEMICAL + r"|overdos\w*|od|oded|odet|odd|ode",
-    "place": DANGER_PLACE + "|" + WATER + "|" + PLATFORM,
+    "place": DANGER_PLACE
+    + "|"
+    + WATER
+    + "|"
+    + PLATFORM
+    + r"|etage|sal|floor|top|øverste|altan\w*|balcony|vindue\w*|window\w*|tag\w*|roof",
     "prep": LETTER
     + "|"
     + LETTER_ANY
@@ -1143,7 +1218,11 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
     r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
     r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for",
-    "plan": TIME + "|" + DECIDED + r"|sidste|last|take|swallow|tage|sluge|how and when|when and how|"
+    "plan": TIME
+    + "|"
+    + DECIDED
+    + r"|sidste|last|take|swallow|tage|sluge|how and when|when and how|hopper|springer|hoppe|springe|"
+    r"dato\w*|date|day|night|dagen|natten|this is it|i go|går jeg|sker det|it happens|"
     r"hvordan og hvornår|hvornår og hvordan",
     "other": THIRD + "|" + REFL_OTHER,
 }
@@ -1165,8 +1244,9 @@ RULE_ANCHORS: Final[dict[str, str]] = {
     "violence.against_me": VIOLENT,
     "violence.will_kill_me": r"kill|kil|murder|slå|slår|dræbe",
     "passive.wish_accident": ACCIDENT,
-    "burden.if_gone": r"ikke var her|wasnt here|was gone|were gone|var væk|disappeared|forsvandt|if i died|hvis jeg døde",
-    "burden.without_me": r"without me|uden mig",
+    "burden.if_gone": r"ikke var her|wasnt here|was gone|were gone|var væk|disappeared|forsvandt|if i died|"
+    r"hvis jeg døde",
+    "burden.without_me": r"without me|uden mig|if i|hvis jeg",
     "other.suicide": THIRD,
     "other.pills": THIRD,
     "other.goodbye": THIRD,
@@ -1211,6 +1291,7 @@ _TOPIC_RULES: Final = frozenset(
         "ideation.kill_self",
         "place.high_or_tracks",
         "violence.against_me",
+        "violence.assaulted",
         "other.place",
         "harm_others.baby",
         "ideation.not_live",
@@ -1289,11 +1370,19 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
         hits = [hit for hit in hits if hit.rule.rule in _PLAIN_WORDS or not _LAUGHTER.search(hit.clause)]
     # "I'll do it tonight" is a plan only next to something that says what "it" is.
     if not any(hit.rule.rule not in _WEAK_RULES for hit in hits):
-        hits = [hit for hit in hits if _WEAK_RULES[hit.rule.rule].search(_without(hit.clause, prepared))]
+        hits = [
+            hit
+            for hit in hits
+            if _WEAK_RULES[hit.rule.rule].search(
+                prepared if hit.rule.rule in _WEAK_OWN_CLAUSE_COUNTS else _without(hit.clause, prepared)
+            )
+        ]
     # Taking all one's pills every morning is the prescription, not an overdose.
     hits = [hit for hit in hits if not (hit.rule.rule.startswith("overdose.") and _ROUTINE.search(hit.clause))]
     # Standing on a roof to fix the gutter is not standing on the edge.
     hits = [hit for hit in hits if not (hit.rule.rule in _PLACE_RULES and _ACTIVITY.search(hit.clause))]
+    # A goodbye before moving abroad or retiring is a goodbye, not a farewell.
+    hits = [hit for hit in hits if not (hit.rule.rule in _GOODBYE_RULES and _LEAVING.search(hit.clause))]
     if not hits:
         return None
     severity: Severity = "acute" if any(hit.rule.severity == "acute" for hit in hits) else "concern"
@@ -1309,18 +1398,23 @@ def _without(clause: str, prepared: str) -> str:
 
 _COMPANION: Final = (
     DECIDED + r"|done|færdig|kan ikke mere|orker ikke|orker ik|no point|ingen mening|cant take|cant do this|"
-    r"ingen grund|no reason|sidste gang|last time|ingen vil savne|nobody will miss|alone|alene|"
+    r"ingen grund|no reason|sidste gang|last time|ingen vil savne|nobody will miss|alone|alene|ingen ved det|"
+    r"nobody knows|no one knows|ikke sagt det til nogen|havent told anyone|told no one|im ready|jeg er klar|"
     r"når alle (?:er )?sove\w*|when everyone(?:s| is) asleep|nobody will be home|ingen er hjemme|"
     r"nobody (?:will|would) (?:know|notice|find)|ingen (?:vil|ville) (?:opdage|vide|finde)|"
     r"tænkt over det|thought about it|længe nok|long enough|enough|nok nu|forklarer hvorfor|explain\w* why|"
-    r"undskyld|sorry|ikke (?:er )?(?:jeres|din|deres) skyld|(?:not|isnt) (?:your|their) fault|in case|hvis der sker|when im gone|"
+    r"undskyld|sorry|ikke (?:er )?(?:jeres|din|deres) skyld|(?:not|isnt) (?:your|their) fault|in case|"
+    r"hvis der sker|when im gone|"
     r"for altid|forever|vidste ikke|didnt know|slettede|deleted|sidste|"
-    r"når jeg er væk|skuffen|my desk|the desk|på bordet|the table|my room|mit værelse|find (?:it|them)|finde (?:det|dem)"
+    r"når jeg er væk|skuffen|my desk|the desk|på bordet|the table|my room|mit værelse|find (?:it|them)|"
+    r"finde (?:det|dem)"
 )
 # Rules that fire only beside a companion somewhere else in the message (the clause itself does not count for
 # the words it fired on: "goodbye" is not its own companion).
+_WEAK_OWN_CLAUSE_COUNTS: Final = frozenset({"plan.time_do_it", "plan.the_day", "prep.letters_family"})
 _WEAK_RULES: Final = {
     "plan.time_do_it": _compile(_COMPANION + r"|farvel|goodbye"),
+    "plan.the_day": _compile(_COMPANION + r"|farvel|goodbye"),
     "prep.letters_family": _compile(_COMPANION + r"|farvel|goodbye"),
     "farewell.said_goodbye": _compile(
         r"for altid|forever|vidste ikke|didnt know|did not know|slettede|deleted|sidste|last|ingen|nobody|sorry|"
@@ -1330,6 +1424,11 @@ _WEAK_RULES: Final = {
         + DECIDED
     ),
 }
+_GOODBYE_RULES: Final = frozenset({"farewell.said_goodbye", "farewell.say_goodbye", "other.goodbye"})
+_LEAVING: Final = _compile(
+    r"(?:moving|moved|move|flytte\w*|flyttede|rejse\w*|rejser|travel\w*|trip|ferie\w*|holiday|vacation|pension\w*|"
+    r"retir\w*|new job|nyt job|udveksling\w*|exchange|går på pension|leaving for|tager til|abroad|udlandet)"
+)
 _ROUTINE: Final = _compile(
     r"(?:hver (?:morgen|aften|dag)|every (?:morning|evening|night|day)|each (?:morning|day)|om morgenen|om aftenen|"
     r"in the morning|daily|dagligt|som (?:lægen|foreskrevet|ordineret)|as prescribed|til tiden|on time|husk\w*|"
@@ -1341,6 +1440,7 @@ _PLACE_RULES: Final = frozenset(
         "place.water",
         "place.platform",
         "place.by_water",
+        "place.high_floor",
         "other.place",
         "prep.bought_means",
         "prep.means_at_hand",
@@ -1354,7 +1454,7 @@ _ACTIVITY: Final = _compile(
     r"bus to|bussen til|på vej|on my way|game|kamp|koncert|concert|antenne\w*|gutter|tagrende\w*|sne|snow|"
     r"fyrværkeri\w*|firework\w*|beer|øl|drink\w*|terrace|terrasse|vi|we|were|us|os|ship|skib\w*|shift|vagt\w*|"
     r"ferry|færge\w*|boat|båd\w*|klatring|climbing|camping|telt|tent|gynge\w*|swing|vasketøj|laundry|jagt\w*|hunting|"
-    r"skydebane|shooting range)"
+    r"skydebane|shooting range|spiser|spise|eating|eat|en is|ice)"
     r"(?!.*(?:sidste gang|last time|hoppe|jump|springe))"
 )
 _PAST_TENSE: Final = _compile(
