@@ -298,7 +298,9 @@ TIME: Final = (
     rf"min fødselsdag)|after (?:my|the) \w+|når (?:alle|mor|far|de|han|hun|jeg|min|mine)\w*|"
     rf"when (?:everyone|my|they|she|he|the)\w*|(?:den|d) \d+|dato\w*|date|min fødselsdag|my birthday)"
 )
-DO_IT: Final = r"(?:gør jeg det|gøre det|gør det|do it|doing it|det skal være|det sker|it happens)"
+DO_IT: Final = (
+    r"(?:gør jeg det|gøre det|gør det|do it|doing it|det skal være|skal det være|det sker|sker det|it happens)"
+)
 # Methods and means (the writer's own)
 HIGH_PLACE: Final = (
     r"(?:bro|broen|broer|\w+broen|tag|taget|tage(?:t)? af|p-hus\w*|phus\w*|parkeringshus\w*|altan\w*|etage|sal|"
@@ -770,7 +772,7 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "prep.lethal_dose",
         "acute",
-        then(DOSE, r"(?:\w+\W+){0,6}(?:dø|dør|døde|dies|die|dødelig\w*|lethal|fatal|for at dø|to die)", 0),
+        then(DOSE, r"(?:\w+\W+){0,10}(?:dø|dør|døde|dies|die|dødelig\w*|lethal|fatal|for at dø|to die)", 0),
     ),
     # Method
     _r("method.named", "acute", near(WANT + r"|vil bare|jeg|i|ill|id|im|ive", METHOD, 6)),
@@ -789,7 +791,7 @@ RULES: Final[tuple[Rule, ...]] = (
         near(
             r"(?:\d+\W*(?:etage|sal|floor)|\d+(?:th|st|nd|rd) floor|top floor|øverste (?:etage|sal)|altan\w*|balcony|"
             r"vindue\w*|window\w*|tag\w*|roof)",
-            r"(?:kigger ned|looking down|look down|ud over|over the edge|kanten|edge|railing|gelænder\w*|hoppe|jump\w*|"
+            r"(?:kigge\w* ned|look\w* down|ud over|over the edge|kanten|edge|railing|gelænder\w*|hoppe|jump\w*|"
             r"springe|benene ud|legs over)",
             8,
         ),
@@ -924,7 +926,7 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     # Harm to others
-    _r("harm_others.kill", "acute", then(r"(?:jeg|i|im|ill|ima)", then(KILL, VICTIM, 2), 4)),
+    _r("harm_others.kill", "acute", then(r"(?:jeg|i|im|ill|ima)", then(KILL, VICTIM, 4), 4)),
     _r(
         "harm_others.baby_da",
         "acute",
@@ -1085,7 +1087,8 @@ PROFESSIONAL: Final = (
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
-    r"first responders|support group for|shelter|refuge|krisecenter\w*|jeg arbejder (?:som|på|med)|i work (?:as|"
+    r"first responders|support group for|shelter|refuge|pharmacist|farmaceut\w*|apotek\w*|"
+    r"krisecenter\w*|jeg arbejder (?:som|på|med)|i work (?:as|"
     r"at|with)|"
     r"jeg er ansat|jeg er uddannet|by profession|fagperson\w*|professional\w*)"
 )
@@ -1292,6 +1295,8 @@ _TOPIC_RULES: Final = frozenset(
         "place.high_or_tracks",
         "violence.against_me",
         "violence.assaulted",
+        "prep.lethal_dose",
+        "prep.search_dose",
         "other.place",
         "harm_others.baby",
         "ideation.not_live",
