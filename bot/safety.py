@@ -229,7 +229,8 @@ WANT: Final = (
 )
 DECIDED: Final = (
     r"(?:besluttet|bestemt mig|beslutning|har valgt|klar nu|er klar|decided|made up my mind|my mind is made up|"
-    r"im ready|i am ready|sure of it|det er besluttet|har en plan|har tænkt mig at|har tænkt mig|planlagt|"
+    r"im ready|i am ready|sure of it|det er besluttet|har en plan|lagt en plan|"
+    r"en plan for|a plan to|made a plan|har tænkt mig at|har tænkt mig|planlagt|"
     r"planned|planning|have a plan|set a date|picked the date|fastsat)"
 )
 _NOT_WITH: Final = r"(?!\W+(?:with|med|between|mellem|for today|for now|there|here))"
@@ -299,7 +300,8 @@ TIME: Final = (
     rf"when (?:everyone|my|they|she|he|the)\w*|(?:den|d) \d+|dato\w*|date|min fødselsdag|my birthday)"
 )
 DO_IT: Final = (
-    r"(?:gør jeg det|gøre det|gør det|do it|doing it|det skal være|skal det være|det sker|sker det|it happens)"
+    r"(?:gør jeg det|gøre det|gør det|do it|doing it|det skal være|skal det være|det sker|sker det|skal det ske|"
+    r"it happens)"
 )
 # Methods and means (the writer's own)
 HIGH_PLACE: Final = (
@@ -364,7 +366,7 @@ PILLS: Final = (
     r"fluoxetin\w*|prozac|venlafaxin\w*|mirtazapin\w*|amitriptylin\w*|stesolid\w*|diazepam|xanax|alprazolam|"
     r"panadol|nurofen|co-?codamol|naproxen|sertraline|pregabalin|lyrica|gabapentin|"
     r"oxapax|rivotril|clonazepam|zopiclon\w*|imovane|zolpidem|propavan|tramadol|oxycodon\w*|morfin\w*|"
-    r"kodein|codeine|metadon|methadone|fentanyl|insulin|benzo\w*|opioid\w*)"
+    r"oxy\w*|kodein|codeine|metadon|methadone|fentanyl|insulin|benzo\w*|opioid\w*)"
 )
 CHEMICAL: Final = (
     r"(?:afløbsrens\w*|klorin|rensemiddel|rensemidler|kemikal\w*|ammoniak|lampeolie|rottegift|frostvæske|"
@@ -653,6 +655,7 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # Plan and time
     _r("plan.time_death", "acute", near(TIME, DIE, 8)),
+    _r("plan.time_not_live", "acute", near(TIME + "|" + DECIDED, LIVE_NOT, 8)),
     _r("plan.decided_death", "acute", near(DECIDED, DIE + "|" + DO_IT + r"|hvordan jeg skal|how and when|how i", 8)),
     _r("plan.time_do_it", "acute", near(TIME, DO_IT, 6)),
     _r(
@@ -1233,6 +1236,7 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
 RULE_ANCHORS: Final[dict[str, str]] = {
     "ideation.wish_die": DIE,
     "plan.time_death": DIE,
+    "plan.time_not_live": LIVE_NOT,
     "passive.wouldnt_mind": DIE + r"|wake up|vågne\w*|døde|died",
     "plan.decided_death": DECIDED,
     "plan.time_do_it": DO_IT,
@@ -1391,7 +1395,7 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     if not hits:
         return None
     severity: Severity = "acute" if any(hit.rule.severity == "acute" for hit in hits) else "concern"
-    about: About = "other" if all(_about(hit) == "other" for hit in hits) else "self"
+    about = _about_all(hits)
     rules = tuple(dict.fromkeys(hit.rule.rule for hit in hits))
     return CrisisSignal(severity=severity, about=about, rules=rules)
 
@@ -1480,6 +1484,25 @@ def _past_tense_only(clause: str) -> bool:
 
 def _first_person_now(clause: str) -> bool:
     return bool(_NOW_SELF.search(clause))
+
+
+_MY_OWN: Final = _compile(
+    r"(?:mig selv|myself|mit liv|my life|jeg vil|vil jeg|jeg har lyst|i want|i wanna|im going to|im gonna|"
+    r"i am going to|jeg skal|i will)"
+)
+
+
+def _about_all(hits: list[_Hit]) -> About:
+    """A third-party report when a rule written for a third person fired and every other hit is in a clause about
+    that person ("my girlfriend texted me goodbye and she's on the bridge"), or when every hit is about them."""
+    if not any(hit.rule.about == "other" for hit in hits):
+        return "other" if all(_about(hit) == "other" for hit in hits) else "self"
+    for hit in hits:
+        if hit.rule.about == "other" or hit.rule.rule.startswith("farewell."):
+            continue
+        if hit.rule.rule.startswith("harm_others.") or _MY_OWN.search(hit.clause) or not _third_subject(hit.clause):
+            return "self"
+    return "other"
 
 
 def _about(hit: _Hit) -> About:
