@@ -375,7 +375,10 @@ PILLS: Final = (
 )
 CHEMICAL: Final = (
     r"(?:afløbsrens\w*|klorin|rensemiddel|rensemidler|kemikal\w*|ammoniak|lampeolie|rottegift|frostvæske|"
-    r"kaustisk soda|bleach|antifreeze|drain cleaner|chemicals|ammonia|rat poison|lamp oil|weed killer)"
+    r"kaustisk soda|bleach|antifreeze|drain cleaner|chemicals|ammonia|rat poison|lamp oil|weed killer|"
+    r"opvaskemiddel|vaskemiddel|rengøringsmiddel\w*|detergent|dish soap|washing up liquid|"
+    r"cleaning (?:product|fluid)\w*|"
+    r"sæbe|soap|benzin|petrol|gasoline|sprit|methanol)"
 )
 SWALLOWED: Final = (
     r"(?:taget|tog|tager|tage|slugt|slugte|sluger|drukket|drak|drikker|spist|spiste|took|taken|take|taking|"
@@ -383,7 +386,7 @@ SWALLOWED: Final = (
 )
 MANY: Final = (
     r"(?:alle|all|hele|whole|en masse|masse|mange|a lot|lots|load|bunch|for mange|too many|to many|way too many|"
-    r"for meget|too much|way too much|extra|ekstra|dobbelt|double|everything|alt|"
+    r"for meget|too much|way too much|extra|ekstra|dobbelt|double|everything|alt|handful|håndfuld|næve\w*|fistful|"
     r"(?:\d+|to|tre|fire|fem|two|three|four|five) (?:plader|strips|sheets|pakker|packs|æsker|boxes|glas|bottles)|"
     r"pakke\w*|pakning|glas|glasset|bøtte\w*|bottle|box|pack|packet|months supply|supply|alt hvad|alt det|"
     r"(?:[6-9]|[1-9]\d+)|seks|syv|otte|ni|ti|tolv|femten|tyve|tredive|fyrre|halvtreds|hundrede|"
@@ -455,13 +458,15 @@ BETTER_OFF: Final = (
     r"(?:byrde|belastning|burden) (?:for|to|on) (?:alle|everyone|everybody|min familie|my family|dem|them))"
 )
 NO_POINT: Final = (
-    r"(?:hvorfor leve|why live|why keep living|point (?:in|of) living|point in being alive|reason to (?:keep )?"
+    r"(?:hvorfor leve|why live|why keep living|point (?:in|of) living|point (?:of|in) going on|point in carrying on|"
+    r"no point (?:in )?going on|kan ikke se meningen|point in being alive|reason to (?:keep )?"
     r"liv\w*|reason to be alive|ingen grund til at leve|noget at leve for|nothing to live for|intet at leve for|"
     r"meningen med at leve|lige så godt være død|might as well be dead|hellere være død|rather be dead|"
     r"better off dead|bedre død)"
 )
 FAREWELL: Final = (
-    r"(?:min sidste besked|sidste besked|my last message|this is my last|last message|farvel og tak|"
+    r"(?:min sidste besked|sidste besked|my last message|this is my last|last message|farvel og tak|mit farvel|"
+    r"my goodbye to|my farewell|dette er farvel|det er farvel|this is goodbye|"
     r"goodbye everyone|bye everyone|farvel alle|farvel til alle|tak for alt og farvel|"
     + near(
         r"(?:farvel|goodbye|bye)",
@@ -483,12 +488,15 @@ HARM_OBJ: Final = (
 HEAD_WALL: Final = (
     "(?:"
     + near(
-        r"(?:hovedet|head|knytnæve\w*|knuckles|fists)", r"(?:væggen|wall|walls|gulvet|floor|blod|bløder|bleed\w*)", 5
+        r"(?:hovedet|head|knytnæve\w*|knuckles|fists|hænder|hånd\w*|hands?|næve\w*)",
+        r"(?:væggen|wall|walls|gulvet|floor|blod|bløder|bleed\w*)",
+        5,
     )
     + r"|punch\w* walls|slår i væggen|slår væggen)"
 )
 ON_PURPOSE: Final = (
-    r"(?:med vilje|on purpose|deliberately|til blods|til det bløder|until (?:it|they) bleeds?|till (?:it|they) bleeds?)"
+    r"(?:med vilje|on purpose|deliberately|til blods|til (?:det|de|den|jeg) bløder|until (?:it|they|i) bleeds?|"
+    r"till (?:it|they|i) bleeds?)"
 )
 # Violence against the writer
 AGENT: Final = (
@@ -499,7 +507,8 @@ VIOLENT: Final = (
     r"skubbede|skubber|skubbet|kastede|kaster|smed|truer|truede|hits|hit|beats|beat|kicks|kicked|chokes|choked|"
     r"choking|strangl\w*|pushed|pushes|shoved|shoves|threw|throws|thrown|slapped|slaps|punched|punches|"
     r"threaten\w*|grabbed|hurts|hurt|rap\w*|voldtog|voldtager|attacked|stabbed|tog mig om halsen|"
-    r"tager mig om halsen|truet|trak|trækker|hiver|hev|pulled|dragged|tog fat i|held|holder|holdt)"
+    r"tager mig om halsen|truet|trak|trækker|hiver|hev|pulled|dragged|tog fat i|held|holder|holdt|smidt|smed|"
+    r"smider)"
 )
 FOLLOW: Final = (
     r"(?:følger efter mig|fulgt efter mig|fulgte efter mig|following me|followed me|stalking me|stalker mig)"
@@ -564,7 +573,11 @@ RULES: Final[tuple[Rule, ...]] = (
         "ideation.done_with_life",
         "concern",
         r"(?:done (?:with|w) (?:life|living|it all|everything)|"
-        r"færdig (?:med|m|w) (?:livet|at leve)|træt af at leve|tired of (?:living|being alive)|"
+        r"færdig (?:med|m|w) (?:livet|at leve)|træt af at leve|tired of (?:living|being alive|existing)|"
+        r"sick of (?:living|being alive|existing)|træt af at (?:eksistere|være til)|"
+        r"vil (?:\w+ )?(?:ikke|ik|ikk) mere(?=\W*$)|"
+        r"ser ingen fremtid|ingen fremtid for mig|no future for me|see no future|dont see a future|intet håb for mig|"
+        r"no hope for me|cant go on|kan ikke fortsætte|orker ikke at fortsætte|"
         r"orker ikke (?:mere|livet)|orker ik (?:mere|livet)|cant do this anymore|kan ikke mere(?=\W*$)|"
         r"vil ikke mere(?=\W*$)|vil ik mere(?=\W*$)|vil ikk mere(?=\W*$))",
     ),
@@ -615,7 +628,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "burden.without_me",
         "concern",
         near(
-            r"(?:better off|better|bedre|happier|gladere|easier|nemmere|klare sig|relieved|lettet\w*)",
+            r"(?:better off|better|bedre|happier|gladere|easier|nemmere|klare sig|relieved|lettet\w*|fine|fint|okay|"
+            r"manage|cope)",
             r"(?:without me|uden mig|if i (?:\w+ ){0,2}(?:wasnt|was gone|were gone|wasnt around|died|disappeared)|"
             r"hvis jeg (?:\w+ ){0,2}(?:ikke var her|var væk|var død|døde|forsvandt))",
             8,
@@ -663,6 +677,32 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("plan.time_not_live", "acute", near(TIME + "|" + DECIDED, LIVE_NOT, 8)),
     _r("plan.decided_death", "acute", near(DECIDED, DIE + "|" + DO_IT + r"|hvordan jeg skal|how and when|how i", 8)),
     _r("plan.time_do_it", "acute", near(TIME, DO_IT, 6)),
+    _r(
+        "plan.decided_alone",
+        "acute",
+        r"(?:jeg har bestemt mig|jeg har besluttet mig|i(?:ve| have) decided|i(?:ve| have) made (?:my|the) decision|"
+        r"my mind is made up|i(?:ve| have) made up my mind|beslutningen er taget)(?=\W*$|\W+(?:and|og)\W)",
+    ),
+    _r(
+        "plan.gone_after",
+        "acute",
+        r"(?:"
+        + TIME
+        + r"|så)\W+(?:\w+\W+){0,3}er jeg væk(?=\W*$)|(?:før|before) (?:det er|its|it is) (?:for sent|too late)",
+    ),
+    _r(
+        "plan.when_i_do_it",
+        "acute",
+        r"(?:is when|er når|bliver når|det bliver)\W+(?:\w+\W+){0,4}(?:do it|gør det|gøre det|i go|går jeg|"
+        + TIME
+        + ")",
+    ),
+    _r(
+        "prep.hidden_place",
+        "acute",
+        r"(?:ingen|nobody|no one|noone)\W+(?:kan|vil|skal|will|can|would|could)\W+(?:\w+\W+)?(?:finde|find) mig|"
+        r"found a place where|fundet et sted hvor",
+    ),
     _r(
         "plan.jump_inverted",
         "acute",
@@ -844,6 +884,11 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     _r("overdose.on_purpose", "acute", near(then(SWALLOWED, PILLS, 4), ON_PURPOSE, 4)),
+    _r(
+        "overdose.swallowed_on_purpose",
+        "acute",
+        near(r"(?:drukket|drak|drank|swallowed|slugt|slugte|spist|spiste|ate|eaten)", r"(?:med vilje|on purpose)", 4),
+    ),
     # Self-harm
     _r("self_harm.word", "concern", r"(?:selvskad\w*|self ?-?harm\w*|selvskade\w*|sh|shd|shed again|cutter|cuttet)"),
     _r("self_harm.act", "concern", then(HARM_VERB, HARM_OBJ + r"(?!\W+ihjel)", 2)),
@@ -1000,6 +1045,16 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     _r("other.self_harm", "concern", then(HARM_VERB, r"(?:sig selv|sig|himself|herself|themselves|i sig)", 2), "other"),
     _r(
+        "other.self_harm_word",
+        "concern",
+        then(
+            THIRD,
+            r"(?:\w+\W+){0,3}(?:cutting|cutter|cuttet|self ?harming|selvskader|skærer)(?=\W*$|\W+(?:again|igen))",
+            0,
+        ),
+        "other",
+    ),
+    _r(
         "other.pills",
         "acute",
         then(
@@ -1062,7 +1117,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort\w*|\w*spil\w*|chess|cards|"
     r"football|"
     r"the match|the game|games?|\w+ball|tennis|badminton|ludo|matador)",
-    r"(?:overdos\w*) (?:af|of|on) (?!\w*piller|\w*medicin|pills|meds|tablets|drugs|paracetamol|panodil)\w+",
+    r"(?:overdos\w*) (?:af|of|on) (?!\w*piller|\w*medicin|pills|meds|tablets|drugs|paracetamol|panodil|my|mine|min|mit|"
+    r"his|her|hans|hendes|insulin|sleeping|sove\w*|heroin|fentanyl|\w*codon|\w*morfin)\w+",
     r"(?:drukne\w*|drowning|kvæles|kvalt|choked|chok\w*) (?:i|in|on|with|during) (?:arbejde|opgaver|lektier|"
     r"papirarbejde|work|homework|emails?|mails?|papers|paperwork|the final|my exam|the exam|exam\w*|stress)|"
     r"i choked|næsten blev kvalt|næsten kvalt",
@@ -1174,20 +1230,25 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + SEARCH
     + "|"
     + HOARD
-    + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder|slet\w*|deleted|deleting",
+    + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder|slet\w*|deleted|deleting|ingen|nobody|no one|"
+    r"noone|found|fundet",
     "method": JUMP
     + "|"
     + PILLS
     + r"|hæng\w*|hang\w*|skyd\w*|shoot\w*|gun|pistol\w*|gevær\w*|jagtgevær\w*|rifle|pulsåre\w*|wrists?|"
     r"drukne\w*|drown\w*|udstødning\w*|exhaust|kulilte|carbon|køre|kører|drive|driving|crash\w*|smadre|gå|går|walk|"
     r"walking|bilen|car|motoren|engine|accident|ulykke|uheld|dybt|deep|deeper|dybere",
-    "self_harm": HARM_VERB + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
+    "self_harm": r"hænder|hånd\w*|hands?|næve\w*|"
+    + HARM_VERB
+    + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
     "harm_others": KILL + "|" + WEAPON + r"|ihjel|baby\w*|barn\w*|child|kid",
     "violence": VIOLENT + "|" + FOLLOW + "|" + HIDING + r"|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
     r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
     r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
     r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for",
-    "plan": TIME
+    "plan": r"bestemt|besluttet|decided|decision|mind|beslutningen|væk|sent|late|is when|er når|bliver når|"
+    r"det bliver|ingen|nobody|no one|noone|found|fundet|"
+    + TIME
     + "|"
     + DECIDED
     + r"|sidste|last|take|swallow|tage|sluge|how and when|when and how|hopper|springer|hoppe|springe|"
@@ -1350,6 +1411,8 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     hits = [hit for hit in hits if not (hit.rule.rule.startswith("overdose.") and _ROUTINE.search(hit.clause))]
     # Standing on a roof to fix the gutter is not standing on the edge.
     hits = [hit for hit in hits if not (hit.rule.rule in _PLACE_RULES and _ACTIVITY.search(hit.clause))]
+    # Pills taken by accident, or a pet given away for an allergy, are told, not signalled.
+    hits = [hit for hit in hits if not (hit.rule.rule in _REASON_RULES and _HARMLESS_REASON.search(hit.clause))]
     # A goodbye before moving abroad or retiring is a goodbye, not a farewell.
     hits = [hit for hit in hits if not (hit.rule.rule in _GOODBYE_RULES and _LEAVING.search(hit.clause))]
     if not hits:
@@ -1381,9 +1444,13 @@ _COMPANION: Final = (
 # Rules that fire only beside a companion somewhere else in the message (the clause itself does not count for
 # the words it fired on: "goodbye" is not its own companion).
 _WEAK_OWN_CLAUSE_COUNTS: Final = frozenset({"plan.time_do_it", "plan.the_day", "prep.letters_family"})
+# plan.decided_alone needs its companion outside its own clause: "jeg har bestemt mig. det bliver i aften".
 _WEAK_RULES: Final = {
     "plan.time_do_it": _compile(_COMPANION + r"|farvel|goodbye"),
     "plan.the_day": _compile(_COMPANION + r"|farvel|goodbye"),
+    "plan.decided_alone": _compile(
+        TIME + r"|farvel|goodbye|bye|peace|fred|klar|ready|" + DIE + "|" + DO_IT + "|det bliver|it will be"
+    ),
     "prep.letters_family": _compile(_COMPANION + r"|farvel|goodbye"),
     "farewell.said_goodbye": _compile(
         r"for altid|forever|vidste ikke|didnt know|did not know|slettede|deleted|sidste|last|ingen|nobody|sorry|"
@@ -1393,6 +1460,13 @@ _WEAK_RULES: Final = {
         + DECIDED
     ),
 }
+_REASON_RULES: Final = frozenset(
+    {"overdose.many_pills", "overdose.pills_many", "overdose.container", "other.pills", "prep.gave_away"}
+)
+_HARMLESS_REASON: Final = _compile(
+    r"(?:by accident|ved et uheld|accidentally|by mistake|ved en fejl|allergi\w*|allergic|fordi vi flytter|"
+    r"because (?:we|i)(?:re| are|m| am) moving|moving house|new home|nyt hjem|ikke plads|no (?:space|room))"
+)
 _GOODBYE_RULES: Final = frozenset({"farewell.said_goodbye", "farewell.say_goodbye", "other.goodbye"})
 _LEAVING: Final = _compile(
     r"(?:moving|moved|move|flytte\w*|flyttede|rejse\w*|rejser|travel\w*|trip|ferie\w*|holiday|vacation|pension\w*|"
