@@ -257,7 +257,8 @@ TAKE_LIFE: Final = (
 DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
     TAKE_LIFE + "|" + DIE_DA + "|"
-    r"(?:die|dead|be dead|dying|være død|end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|"
+    r"(?:die|dead|be dead|dying|være død|(?:is|er) (?:the end|enden|slut) for (?:me|mig)|the end of me|"
+    r"end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|"
     r"smerte\w*)|var død|hellere død|bedre død|slut med mig|færdig med mig|"
     r"(?:not|wont|will not|aint)\W+(?:going to\W+|gonna\W+)?be (?:here|around|alive)|be around (?:after|anymore)|"
     r"(?:it all|everything|det hele|alt) (?:to )?(?:stop|end|stoppe|slutte|ende)"
@@ -306,7 +307,7 @@ TIME: Final = (
 )
 DO_IT: Final = (
     r"(?:gør jeg det|gøre det|gør det|do it|doing it|det skal være|skal det være|det sker|sker det|skal det ske|"
-    r"it happens)"
+    r"it happens|det slutter|it ends|it all ends)"
 )
 # Methods and means (the writer's own)
 HIGH_PLACE: Final = (
@@ -320,7 +321,8 @@ TRAFFIC: Final = (
 )
 JUMP: Final = (
     r"(?:hoppe|hopper|hop|springe|springer|spring|kaste mig|kaster mig|smide mig|gå ud foran|går ud foran|"
-    r"lægge mig|jump\w*|throw myself|step (?:out )?in front|walk in front|lie down|fall from)"
+    r"lægge mig|lægger mig|sætte mig|sætter mig|jump\w*|throw myself|step (?:out )?in front|walk in front|lie down|"
+    r"sit down|fall from)"
 )
 WATER: Final = (
     r"(?:havnen|vandet|molen|søen|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|vandkant\w*|waters edge|"
@@ -436,8 +438,8 @@ WILL_OUT: Final = (
 GAVE: Final = r"(?:givet|gav|giver|give|gave|given|giving|foræret|forærer|rehome\w*)"
 PET: Final = (
     r"(?:kat|katten|hund|hunden|kanin\w*|hamster\w*|fugl\w*|dyr|cat|dog|pet|pets|bunny|rabbit|"
-    r"(?:alle|all|most of|meste|mine|my)\W+(?:(?:\w+)\W+)?(?:ting|tingene|ejendele|stuff|things|belongings|"
-    r"possessions))"
+    r"(?:alle|all|most of|meste|mine|my)\W+(?:(?:\w+)\W+)?(?:ting|tingene|ejendele|stuff|things|belongings|planter|"
+    r"plants|possessions))"
 )
 BOUGHT: Final = r"(?:købt|købte|køber|bestilt|bestilte|bought|buying|ordered|got)"
 SEARCH: Final = r"(?:googl\w*|søgt|søgte|søger|søg|tjekket|slået op|searched|search\w*|looked up|look up|looking up)"
@@ -513,7 +515,10 @@ VIOLENT: Final = (
 FOLLOW: Final = (
     r"(?:følger efter mig|fulgt efter mig|fulgte efter mig|following me|followed me|stalking me|stalker mig)"
 )
-HIDING: Final = r"(?:gemmer mig|gemt mig|skjuler mig|hiding|locked myself|låst mig inde)"
+HIDING: Final = (
+    r"(?:gemmer mig|gemt mig|skjuler mig|hiding|locked myself|låst mig inde|locked in|låst inde|barricaded|"
+    r"barrikaderet)"
+)
 # Harm to others
 KILL: Final = (
     r"(?:stikke|stikker|stik|dræbe|dræber|slå \w+ ihjel|slår \w+ ihjel|skyde|skyder|myrde|kill|killing|stab|"
@@ -573,7 +578,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "ideation.done_with_life",
         "concern",
         r"(?:done (?:with|w) (?:life|living|it all|everything)|"
-        r"færdig (?:med|m|w) (?:livet|at leve)|træt af at leve|tired of (?:living|being alive|existing)|"
+        r"færdig (?:med|m|w) (?:livet|at leve)|træt af at leve|træt af at være i live|træt af livet|tired of life|"
+        r"sick of life|tired of (?:living|being alive|existing)|"
         r"sick of (?:living|being alive|existing)|træt af at (?:eksistere|være til)|"
         r"vil (?:\w+ )?(?:ikke|ik|ikk) mere(?=\W*$)|"
         r"ser ingen fremtid|ingen fremtid for mig|no future for me|see no future|dont see a future|intet håb for mig|"
@@ -696,6 +702,26 @@ RULES: Final[tuple[Rule, ...]] = (
         r"(?:is when|er når|bliver når|det bliver)\W+(?:\w+\W+){0,4}(?:do it|gør det|gøre det|i go|går jeg|"
         + TIME
         + ")",
+    ),
+    _r(
+        "prep.have_means",
+        "acute",
+        near(
+            r"(?:already have|have the|got the|har allerede|har (?:de|dem|nok)|have enough|i have)\W+(?:\w+\W+)?(?:"
+            + PILLS
+            + "|"
+            + MEANS
+            + ")",
+            r"(?:courage|mod\w*|just need|mangler bare|ready|klar|when|når)",
+            8,
+        ),
+    ),
+    _r(
+        "method.chosen_place",
+        "acute",
+        r"(?:which|hvilken|hvilket|the) (?:bridge|building|roof|bro|bygning|tag|train|tog|spot|sted|place)\w* "
+        r"(?:i(?:m| am)? going to|i will|ill|jeg (?:vil|skal)|to use|jeg bruger)|hvor jeg skal (?:hoppe|springe)|"
+        r"where (?:to|i(?:ll| will)?|im going to) jump",
     ),
     _r(
         "prep.hidden_place",
@@ -926,6 +952,17 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     _r("violence.followed", "acute", FOLLOW),
     _r(
+        "violence.touch",
+        "acute",
+        near(
+            r"(?:rører ved mig|rører mig|rørte ved mig|touches me|touched me|forces me|forced me|tvinger mig|"
+            r"tvang mig)",
+            r"(?:om natten|at night|uden|without|mod min vilje|against my will|jeg vil ikke|i dont want|når mor|"
+            r"when mum|when mom|alone|alene|secret|hemmelig\w*)",
+            6,
+        ),
+    ),
+    _r(
         "violence.at_door",
         "acute",
         near(
@@ -1112,7 +1149,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"di\w* (?:of|from) (?:laughter|laughing|boredom|embarrassment|cringe|shame|curiosity|heat)|die laughing|"
     r"died laughing|to die for|dying to|phone died|battery died|dø(?:r)? hvis|die if|kil me now|kill me now|"
     r"shoot me now|death of me|dræberjob|killer app|killed it|kil it|kill it|killing it|"
-    r"(?:is|are|was|er|var) (?:killing|kiling|slår) (?:me|mig)(?: ihjel)?|tager livet af mig(?= lol| haha)?",
+    r"(?:is|are|was|er|var) (?:killing|kiling|slår) (?:me|mig)(?: ihjel)?|tager livet af mig(?= lol| haha)?|"
+    r"(?:den|det|denne|dette|min|mit|the|this|that) \w+ (?:tog|tager|har taget|kommer til at tage) livet af mig",
     r"(?:slog|slår|slået|banker|bankede|dræbte|dræber|killed|kiled|beat|beats|destroyed|slaughtered|slagtet|"
     r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort\w*|\w*spil\w*|chess|cards|"
     r"football|"
@@ -1231,8 +1269,9 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + "|"
     + HOARD
     + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder|slet\w*|deleted|deleting|ingen|nobody|no one|"
-    r"noone|found|fundet",
-    "method": JUMP
+    r"noone|found|fundet|have|har|got",
+    "method": r"which|hvilken|hvilket|hvor|where|"
+    + JUMP
     + "|"
     + PILLS
     + r"|hæng\w*|hang\w*|skyd\w*|shoot\w*|gun|pistol\w*|gevær\w*|jagtgevær\w*|rifle|pulsåre\w*|wrists?|"
@@ -1245,7 +1284,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     "violence": VIOLENT + "|" + FOLLOW + "|" + HIDING + r"|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
     r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
     r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
-    r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for",
+    r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for|rører|rørte|touches|touched|forces|forced|"
+    r"tvinger|tvang",
     "plan": r"bestemt|besluttet|decided|decision|mind|beslutningen|væk|sent|late|is when|er når|bliver når|"
     r"det bliver|ingen|nobody|no one|noone|found|fundet|"
     + TIME
@@ -1301,6 +1341,7 @@ _RECOVERED: Final = _compile(RECOVERED)
 _RELAPSE: Final = _compile(RELAPSE)
 _NOT_RELAPSE: Final = _compile(NOT_RELAPSE)
 _LAUGHTER: Final = re.compile(rf"(?:{_fold_pattern(LAUGHTER)})")
+_JOKE: Final = _compile(r"(?:jk|just kidding|only joking|jeg laver sjov|bare for sjov|for sjov skyld|kidding)")
 _SERIOUS: Final = _compile(SERIOUS_ANY)
 _FIRST_PERSON: Final = _compile(r"(?:jeg|mig|mit liv|i|im|ive|me|myself|my life)")
 _THIRD: Final = _compile(THIRD + "|" + REFL_OTHER)
@@ -1398,6 +1439,9 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     # A joke without a "not a joke" anywhere: in the joking clause, only the plainest words still fire.
     if hits and not _SERIOUS.search(prepared):
         hits = [hit for hit in hits if hit.rule.rule in _PLAIN_WORDS or not _LAUGHTER.search(hit.clause)]
+        # "jk" / "jeg laver sjov": a joke said outright silences the concern-level words too.
+        if _JOKE.search(prepared):
+            hits = [hit for hit in hits if hit.rule.severity == "acute"]
     # "I'll do it tonight" is a plan only next to something that says what "it" is.
     if not any(hit.rule.rule not in _WEAK_RULES for hit in hits):
         hits = [
@@ -1438,6 +1482,10 @@ _COMPANION: Final = (
     r"undskyld|sorry|ikke (?:er )?(?:jeres|din|deres) skyld|(?:not|isnt) (?:your|their) fault|in case|"
     r"hvis der sker|when im gone|"
     r"for altid|forever|vidste ikke|didnt know|slettede|deleted|sidste|"
+    r"dont try to stop me|prøv ikke at stoppe mig|ingen kan stoppe mig|nobody can stop me|ingen vej tilbage|"
+    r"ikke nogen vej tilbage|no way back|no going back|passe på (?:mor|far|min|mine|hinanden)|"
+    r"take care of (?:mum|mom|dad|my|each other)|(?:in|i|on|på) (?:my|their|his|her|min|mit|deres|hans|hendes) "
+    r"(?:room|rooms|desk|table|værelse\w*|skrivebord|skuffe|bord|seng|bed)|"
     r"når jeg er væk|skuffen|my desk|the desk|på bordet|the table|my room|mit værelse|find (?:it|them)|"
     r"finde (?:det|dem)"
 )
