@@ -1269,8 +1269,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + "|"
     + HOARD
     + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder|slet\w*|deleted|deleting|ingen|nobody|no one|"
-    r"noone|found|fundet|have|har|got",
-    "method": r"which|hvilken|hvilket|hvor|where|"
+    r"noone|found|fundet|already|allerede|enough|nok",
+    "method": r"which|hvilken|hvilket|hvor jeg skal|where to|where i|"
     + JUMP
     + "|"
     + PILLS
@@ -1300,6 +1300,7 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
 RULE_ANCHORS: Final[dict[str, str]] = {
     "ideation.wish_die": DIE,
     "plan.time_death": DIE,
+    "prep.have_means": r"already have|have the|got the|har allerede|har de|har dem|har nok|have enough|i have",
     "plan.time_not_live": LIVE_NOT,
     "passive.wouldnt_mind": DIE + r"|wake up|vågne\w*|døde|died",
     "plan.decided_death": DECIDED,
