@@ -257,7 +257,9 @@ TAKE_LIFE: Final = (
 DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
     TAKE_LIFE + "|" + DIE_DA + "|"
-    r"(?:die|dead|be dead|dying|være død|(?:is|er) (?:the end|enden|slut) for (?:me|mig)|the end of me|"
+    r"(?:(?:ikke|not) (?:\w+ ){0,3}(?:er|være|be|am) (?:her|here|alive|i live)(?= (?:i morgen|tomorrow|længere|"
+    r"mere|anymore|much longer|by|til|efter|after|next)|\W*$)|die|dead|be dead|dying|være død|"
+    r"(?:is|er) (?:the end|enden|slut) for (?:me|mig)|the end of me|"
     r"end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|"
     r"smerte\w*)|var død|hellere død|bedre død|slut med mig|færdig med mig|"
     r"(?:not|wont|will not|aint)\W+(?:going to\W+|gonna\W+)?be (?:here|around|alive)|be around (?:after|anymore)|"
@@ -344,7 +346,9 @@ _GUN_THOUGHT: Final = then(
     r"(?:jagtgevær\w*|gevær\w*|pistol\w*|gun|rifle)", r"(?:tænker|tanker|think\w*|use it|bruge det|mig selv|myself)", 8
 )
 METHOD: Final = (
-    r"(?:hænge mig|hænger mig|hang myself|hanging myself|hang me|skyde mig|skyder mig|shoot myself|"
+    r"(?:hænge mig|hænger mig|hang myself|hanging myself|hang me|skyde mig|skyder mig|shoot myself|plastic bag|"
+    r"plastikpose\w*|pose over hovedet|bag over my head|head in a (?:plastic )?bag|suffocat\w* myself|"
+    r"kvæle mig selv|strangle myself|choke myself|"
     r"shoot me|gun to my head|pistol\w* mod mit hoved|pulsåre\w*|wrists?|drukne mig|drukner mig|drown myself|"
     r"drowning myself|udstødning\w*|exhaust|kulilte|carbon monoxide|"
     + then(JUMP, HIGH_PLACE + "|" + TRAFFIC + "|" + WATER, 6)
@@ -442,10 +446,14 @@ PET: Final = (
     r"plants|possessions))"
 )
 BOUGHT: Final = r"(?:købt|købte|køber|bestilt|bestilte|bought|buying|ordered|got)"
-SEARCH: Final = r"(?:googl\w*|søgt|søgte|søger|søg|tjekket|slået op|searched|search\w*|looked up|look up|looking up)"
+SEARCH: Final = (
+    r"(?:googl\w*|søgt|søgte|søger|søg|tjekket|slået op|searched|search\w*|looked up|look up|looking up|undersøgt|"
+    r"undersøger|researched|researching|reading about|read about|læst om|læser om)"
+)
 DOSE: Final = (
     r"(?:hvor mange|hvor meget|how many|how much|dødelig\w*|lethal|dose|dosis|fatal|overdose|overdosis|"
-    r"hvordan man|how to)"
+    r"hvordan man|how to|hvilke piller|which pills|virker hurtigst|hurtigste|fastest|quickest|damage your liver|"
+    r"leverskade)"
 )
 # Passive wish, burden, hopelessness, farewell
 ACCIDENT: Final = (
@@ -481,7 +489,7 @@ FAREWELL: Final = (
 HARM_VERB: Final = (
     r"(?:skær\w*|skar|skåret|cut|cuts|cutting|brænd\w*|burn\w*|krads\w*|scratch\w*|rids\w*|slå|slår|slog|"
     r"slået|punch\w*|hit|hits|hitting|bid|bider|bed|bite\w*|bit|river|rive|rev|skad\w*|hurt\w*|harm\w*|"
-    r"carv\w*|pick\w*|gør skade på|gjort skade på|slash\w*|stab\w*)"
+    r"carv\w*|pick\w*|gør skade på|gjort skade på|slash\w*|stab\w*|slam\w*|smæk\w*|smash\w*|knus\w*)"
 )
 HARM_OBJ: Final = (
     r"(?:mig selv|myself|my self|i mig|mine arme|mine ben|min arm|mit ben|my arms|my arm|my legs|my leg|my wrists|"
@@ -569,7 +577,7 @@ RULES: Final[tuple[Rule, ...]] = (
         + r"|"
         r"end(?:ing)? my (?:own )?life|ende mit liv|ender mit liv|afslutte mit liv|gøre en ende på (?:det|mig|mit liv)|"
         r"gør en ende på (?:det|mig|mit liv)|gøre det af med mig selv|(?<!the )end it all|ending it all|ende det hele|"
-        r"ender det hele|slutte det hele|off myself|" + TAKE_LIFE + ")",
+        r"ender det hele|slutte det hele|(?:to|gonna|going to|wanna|will|ill) off myself|" + TAKE_LIFE + ")",
     ),
     _r("ideation.wish_die", "concern", then(WANT, DIE, 3)),
     _r("ideation.wish_die_da", "concern", WISH_DIE_DA),
@@ -584,7 +592,7 @@ RULES: Final[tuple[Rule, ...]] = (
         r"vil (?:\w+ )?(?:ikke|ik|ikk) mere(?=\W*$)|"
         r"ser ingen fremtid|ingen fremtid for mig|no future for me|see no future|dont see a future|intet håb for mig|"
         r"no hope for me|cant go on|kan ikke fortsætte|orker ikke at fortsætte|"
-        r"orker ikke (?:mere|livet)|orker ik (?:mere|livet)|cant do this anymore|kan ikke mere(?=\W*$)|"
+        r"orker (?:det )?(?:ikke|ik|ikk) (?:mere|længere|livet)|cant do this anymore|kan ikke mere(?=\W*$)|"
         r"vil ikke mere(?=\W*$)|vil ik mere(?=\W*$)|vil ikk mere(?=\W*$))",
     ),
     _r(
@@ -724,6 +732,59 @@ RULES: Final[tuple[Rule, ...]] = (
         r"where (?:to|i(?:ll| will)?|im going to) jump",
     ),
     _r(
+        "prep.ready",
+        "acute",
+        r"(?:har det hele klar|har alt klar|har alt hvad jeg skal bruge|got what i need|have what i need|"
+        r"have everything i need|everything is ready|alt er klar|have it all ready)",
+    ),
+    _r(
+        "prep.wrote_to_loved",
+        "acute",
+        then(
+            WROTE,
+            r"(?:til|to) (?:alle|everyone|everybody|dem|those|the people) (?:jeg|i) "
+            r"(?:elsker|love|holder af|care about)",
+            2,
+        ),
+    ),
+    _r(
+        "method.rope",
+        "acute",
+        near(
+            r"(?:reb|rebet|rope|noose|løkke\w*)",
+            r"(?:skov\w*|woods|forest|træ|træet|tree|bjælke\w*|beam|loft\w*|attic|garage\w*|kælder\w*|basement|hænge|"
+            r"hang)",
+            6,
+        ),
+    ),
+    _r(
+        "place.going_up",
+        "acute",
+        r"(?:på vej|on my way|going|heading|klatrer|climbing)\W+(?:\w+\W+){0,2}(?:op på|up to|to the top|op til|up on)"
+        r"\W+(?:\w+\W+){0,3}(?:toppen|top|taget|roof|broen|bridge|\w*tårn\w*|tower|" + HIGH_PLACE + ")",
+    ),
+    _r(
+        "violence.threat",
+        "acute",
+        then(
+            AGENT,
+            r"(?:truer|truede|threaten\w*)(?: med)?(?: at| to)? (?:\w+ ){0,2}(?:smadre|bryde|break|kill|slå|dræbe|hurt|"
+            r"stikke|skyde|shoot|stab)",
+            4,
+        ),
+    ),
+    _r(
+        "other.cant_go_on",
+        "concern",
+        then(
+            THIRD,
+            r"(?:\w+\W+){0,5}(?:ikke kan mere|kan ikke mere|cant go on|cant take it|cant do this|ikke orker|"
+            r"doesnt want to (?:live|be here)|vil ikke leve)",
+            0,
+        ),
+        "other",
+    ),
+    _r(
         "prep.hidden_place",
         "acute",
         r"(?:ingen|nobody|no one|noone)\W+(?:kan|vil|skal|will|can|would|could)\W+(?:\w+\W+)?(?:finde|find) mig|"
@@ -839,7 +900,8 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "prep.affairs",
         "acute",
-        r"(?:who gets my (?:things|stuff|cat|dog|\w+)|hvem der (?:skal )?(?:have|arve|passe|overtage) \w+|"
+        r"(?:(?:sorted|ordnet|styr på) (?:out )?(?:my|min|mine) (?:bank\w*|finances|økonomi|papers|papirer|affairs)|"
+        r"who gets my (?:things|stuff|cat|dog|\w+)|hvem der (?:skal )?(?:have|arve|passe|overtage) \w+|"
         r"ordnet mine papirer|sorted (?:out )?my affairs|(?:put|putting) my affairs in order|styr på mine papirer|"
         r"passwords? (?:are )?written down|skrevet (?:mine )?adgangskoder)",
     ),
@@ -980,7 +1042,7 @@ RULES: Final[tuple[Rule, ...]] = (
             r"(?:jeg er blevet|jeg blev|blev jeg|jeg bliver|bliver jeg|jeg har været|er jeg blevet|i was|i got|"
             r"ive been|"
             r"i have been|i am being|im being|i get|i keep getting)",
-            r"(?:voldtaget|raped|"
+            r"(?:voldtaget|raped|truet|threatened|stukket|stabbed|skudt|shot|slået|hit|kvalt|choked|"
             r"overfaldet|assaulted|sexually assaulted|tævet|banket|gennembanket|mishandlet|beaten|beaten up|attacked|"
             r"strangled|molested|misbrugt|abused|held down|holdt fast|spærret inde|locked in)",
             2,
@@ -1200,6 +1262,8 @@ PAST: Final = (
     r"i min ungdom|som ung|som teenager|som barn|da jeg var|"
     r"when i was|used to|in the past|back in|back then|i (?:19|20)\d\d|in (?:19|20)\d\d|for mange år|"
     r"for many years|as a teen\w*|in high school|in school|in uni|i gymnasiet|"
+    r"in my (?:teens|twenties|thirties|20s|30s)|"
+    r"i (?:mine|min) (?:tyvere|teenageår|ungdom)|"
     r"(?:free|fri|clean|stopped|stoppet|holdt op)\W+(?:\w+\W+){0,4}(?:for|i|in) (?:\d+|\w+) "
     r"(?:år|years|months|måneder))"
 )
@@ -1217,7 +1281,8 @@ RECOVERED: Final = (
     r"i dag er jeg|today i am|today im|now i am|now im|nu er jeg|thats over|det er forbi|its over now|"
     r"give talks|fortæller om det|taler om det|"
     r"i sikkerhed|er tryg|er fri|fri for|doing (?:really )?(?:well|good|fine|ok)|im (?:good|fine|well|ok|happy|"
-    r"safe|stable)|i am (?:good|fine|well|ok|happy|safe|stable)|in a good place|recovered|recovery|clean for|"
+    r"safe|stable)|i am (?:good|fine|well|ok|happy|safe|stable)|(?:very |really |quite )?stable|stabil|"
+    r"in a good place|recovered|recovery|clean for|"
     r"free of|free from|\w+ free|behind me|life is good|love my life|happy now|been safe|got better|"
     r"well now|fine now|good now|peer|frivillig|volunteer|give back|give noget tilbage|hjælpe andre|help others)"
 )
@@ -1245,13 +1310,15 @@ RULE_IDS: Final = frozenset(rule.rule for rule in RULES)
 # A family of rules is tried only on a clause holding one of its own words.
 FAMILY_ANCHORS: Final[dict[str, str]] = {
     "overdose": PILLS + "|" + CHEMICAL + r"|overdos\w*|od|oded|odet|odd|ode",
-    "place": DANGER_PLACE
+    "place": r"vej|way|going|heading|klatrer|climbing|toppen|\w*tårn\w*|tower|"
+    + DANGER_PLACE
     + "|"
     + WATER
     + "|"
     + PLATFORM
     + r"|etage|sal|floor|top|øverste|altan\w*|balcony|vindue\w*|window\w*|tag\w*|roof",
-    "prep": LETTER
+    "prep": r"klar|ready|need|elsker|love|care|sorted|ordnet|styr|"
+    + LETTER
     + "|"
     + LETTER_ANY
     + "|"
@@ -1270,7 +1337,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + HOARD
     + r"|who gets|hvem der|papirer|affairs|passwords?|adgangskoder|slet\w*|deleted|deleting|ingen|nobody|no one|"
     r"noone|found|fundet|already|allerede|enough|nok",
-    "method": r"which|hvilken|hvilket|hvor jeg skal|where to|where i|"
+    "method": r"which|hvilken|hvilket|hvor jeg skal|where to|where i|reb|rebet|rope|noose|løkke\w*|plastic|"
+    r"plastikpose\w*|pose|bag|suffocat\w*|kvæle|strangle|choke|"
     + JUMP
     + "|"
     + PILLS
@@ -1280,8 +1348,17 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     "self_harm": r"hænder|hånd\w*|hands?|næve\w*|"
     + HARM_VERB
     + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
-    "harm_others": KILL + "|" + WEAPON + r"|ihjel|baby\w*|barn\w*|child|kid",
-    "violence": VIOLENT + "|" + FOLLOW + "|" + HIDING + r"|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
+    "harm_others": r"hurt\w*|harm\w*|thinking|tanker|thoughts|bange|afraid|scared|"
+    + KILL
+    + "|"
+    + WEAPON
+    + r"|ihjel|baby\w*|barn\w*|child|kid",
+    "violence": VIOLENT
+    + "|"
+    + FOLLOW
+    + "|"
+    + HIDING
+    + r"|truer|truede|threaten\w*|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
     r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
     r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
     r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for|rører|rørte|touches|touched|forces|forced|"
@@ -1514,6 +1591,7 @@ _REASON_RULES: Final = frozenset(
 )
 _HARMLESS_REASON: Final = _compile(
     r"(?:by accident|ved et uheld|accidentally|by mistake|ved en fejl|allergi\w*|allergic|fordi vi flytter|"
+    r"fordi (?:jeg|vi) (?:skal )?flytte\w*|because (?:i|we)(?:m|re| am| are)? (?:moving|move)|"
     r"because (?:we|i)(?:re| are|m| am) moving|moving house|new home|nyt hjem|ikke plads|no (?:space|room))"
 )
 _GOODBYE_RULES: Final = frozenset({"farewell.said_goodbye", "farewell.say_goodbye", "other.goodbye"})
@@ -1536,6 +1614,8 @@ _PLACE_RULES: Final = frozenset(
         "other.place",
         "prep.bought_means",
         "prep.means_at_hand",
+        "method.rope",
+        "place.going_up",
     }
 )
 _ACTIVITY: Final = _compile(
@@ -1546,7 +1626,7 @@ _ACTIVITY: Final = _compile(
     r"bus to|bussen til|på vej|on my way|game|kamp|koncert|concert|antenne\w*|gutter|tagrende\w*|sne|snow|"
     r"fyrværkeri\w*|firework\w*|beer|øl|drink\w*|terrace|terrasse|vi|we|were|us|os|ship|skib\w*|shift|vagt\w*|"
     r"ferry|færge\w*|boat|båd\w*|klatring|climbing|camping|telt|tent|gynge\w*|swing|vasketøj|laundry|jagt\w*|hunting|"
-    r"skydebane|shooting range|spiser|spise|eating|eat|en is|ice)"
+    r"skydebane|shooting range|spiser|spise|eating|eat|en is|ice|project|projekt\w*|meet\w*|møde\w*|mødes)"
     r"(?!.*(?:sidste gang|last time|hoppe|jump|springe))"
 )
 _PAST_TENSE: Final = _compile(
