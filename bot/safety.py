@@ -12,7 +12,7 @@ How a text is checked:
    å/aa→a, apostrophes dropped and doubled letters squeezed, so "dø", "doe" and "do", or "skære", "skaere" and
    "skare" are the same word. Every pattern below is written in plain Danish and English and folded the same way.
 2. Idioms ("dødtræt", "this homework is killing me", "slog mig i skak") are masked by a barrier.
-3. The text is cut into clauses (sentence ends, "men", "but"; a clause of more than 40 words is read in
+3. The text is cut into clauses (sentence ends, "men", "but"; a clause of more than 64 words is read in
    overlapping windows). A rule is a regular expression built from concept fragments; `near(a, b)` finds a and b
    within a few words in either order, so Danish inversion ("i nat tager jeg mit liv") needs no rule of its own.
    Danish morphology is handled by the folding and by open endings and compounds in the concepts ("sovepiller",
@@ -1460,8 +1460,8 @@ class _Hit:
 
 # A clause longer than this many words is read in overlapping windows: no rule spans more than the overlap, and a
 # window without any rule's word is skipped, so a 5,000-character message without full stops stays fast.
-_WINDOW: Final = 40
-_OVERLAP: Final = 14
+_WINDOW: Final = 64
+_OVERLAP: Final = 18
 
 
 def _clauses(prepared: str) -> list[str]:
