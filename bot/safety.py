@@ -420,7 +420,7 @@ PLATFORM_CUE: Final = r"(?:hoppe|springe|jump|næste tog|next train|foran|in fro
 # Preparation
 HOARD: Final = (
     r"(?:gem\w*|spar\w*|samle\w*|samlet|hamstr\w*|hoard\w*|stash\w*|saving|saved|save up|collect\w*|"
-    r"stockpil\w*|have enough|har nok|nok til)"
+    r"stockpil\w*|have enough|har nok|nok til|at have nok|to have enough)"
 )
 LETTER: Final = (
     r"(?:afskedsbrev\w*|farvelbrev\w*|selvmordsbrev\w*|sidste brev|goodbye letter\w*|goodbye note\w*|"
@@ -493,7 +493,8 @@ HARM_VERB: Final = (
 )
 HARM_OBJ: Final = (
     r"(?:mig selv|myself|my self|i mig|mine arme|mine ben|min arm|mit ben|my arms|my arm|my legs|my leg|my wrists|"
-    r"my skin|min hud|huden|armene|armen|lårene|my thighs)"
+    r"my skin|min hud|huden|armene|armen|lårene|my thighs|i (?:låret|lårene|armen|armene|benet|benene|maven|"
+    r"håndleddet|håndleddene|huden)|my (?:thigh|wrist|stomach|belly)s?)"
 )
 HEAD_WALL: Final = (
     "(?:"
