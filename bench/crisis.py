@@ -3,8 +3,10 @@
 Run from the project root: .venv/bin/python bench/crisis.py [--misses]
 
 Two sets in tests/data/ (columns text,label,category,severity,about,language):
-- crisis_test.csv, written first and never read while the rules were tuned: the honest figure;
-- crisis_dev.csv, the rules are tuned on it, so its figure only shows that nothing regressed.
+- crisis_holdout.csv, written by a second author and never read while the rules are tuned: the honest figure.
+  It is kept out of this branch's history until it is merged; when it is absent the bench says so and goes on;
+- crisis_dev.csv, the rules are tuned on it (it also holds the first author's old test set, read while tuning),
+  so its figure only shows that nothing regressed.
 
 A positive row counts as found when the detector fires at all; severity and about are reported as agreement
 among the rows found. With --misses, the category and rule ids (never the text) of every wrong row are printed.
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-PARTS = ("test", "dev")
+PARTS = ("holdout", "dev")
 
 
 @dataclass
@@ -124,6 +126,10 @@ def main() -> int:
     show_misses = "--misses" in sys.argv
     detect_crisis = load_detector()  # compiling the rules is not part of the timing
     for part in PARTS:
+        if not (DATA / f"crisis_{part}.csv").exists():
+            print(f"== {part}: tests/data/crisis_{part}.csv is ABSENT: no held-out figure in this run ==")
+            print()
+            continue
         rows = load(part)
         overall, per_category = evaluate(rows, detect_crisis)
         print(f"== {part}: tests/data/crisis_{part}.csv, {overall.rows} rows ==")

@@ -43,9 +43,14 @@ def load(part: str) -> list[dict[str, str]]:
 DEV = load("dev")
 
 
-@pytest.mark.parametrize("part", ["test", "dev"])
+HOLDOUT = DATA / "crisis_holdout.csv"
+PARTS = ["dev", pytest.param("holdout", marks=pytest.mark.skipif(not HOLDOUT.exists(), reason="no held-out set here"))]
+
+
+@pytest.mark.parametrize("part", PARTS)
 def test_sets_have_the_promised_shape(part: str) -> None:
-    """The test part is only counted here, never run through the detector: its figure is in bench/crisis.py."""
+    """The held-out part is only checked for shape here, never run through the detector: bench/crisis.py reports
+    its figure, and only the dev set can fail a build on recall or precision."""
     rows = load(part)
     assert list(rows[0]) == COLUMNS
     assert len(rows) >= 300
@@ -63,8 +68,9 @@ def test_sets_have_the_promised_shape(part: str) -> None:
     assert {row["language"] for row in rows} >= {"da", "en"}
 
 
+@pytest.mark.skipif(not HOLDOUT.exists(), reason="no held-out set here")
 def test_sets_do_not_share_a_message() -> None:
-    assert not {row["text"] for row in DEV} & {row["text"] for row in load("test")}
+    assert not {row["text"] for row in DEV} & {row["text"] for row in load("holdout")}
 
 
 def test_dev_set_does_not_regress() -> None:
