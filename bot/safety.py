@@ -279,7 +279,8 @@ DIE: Final = (
     + r"|end things|ending things|ende det hele|ender det hele|"
     r"slutte det hele|slutte det|slutter det|det er slut|er det slut|være her mere|være her længere|"
     r"her ikke mere|her ikke længere|be here anymore|be here any more|wont be here|will not be here|not be here|"
-    r"wont be alive|not be alive|wont be around|væk for altid|gone for good|gone forever|forsvinde for altid|"
+    r"wont be alive|not be alive|wont be around|væk for altid|væk for evigt|for evigt væk|for altid væk|"
+    r"væk fra (?:det hele|alt|livet) for (?:altid|evigt)|away from (?:it all|everything) (?:forever|for good)|gone for good|gone forever|forsvinde for altid|"
     r"disappear for good|disappear forever|sove for evigt|sove for altid|sleep forever|never wake up|"
     r"aldrig vågne|ikke vågne|dont wake up|not wake up|join (?:her|him|them)|kms|unalive\w*)"
 )
@@ -315,7 +316,7 @@ DO_IT: Final = (
 HIGH_PLACE: Final = (
     r"(?:bro|broen|broer|\w+broen|tag|taget|tage(?:t)? af|p-hus\w*|phus\w*|parkeringshus\w*|altan\w*|etage|sal|"
     r"bygning\w*|hus\w*|klippe\w*|skrænt\w*|tårn\w*|vindue\w*|bridge|roof|rooftop|building|tower|cliff\w*|"
-    r"balcony|floor|window|ledge|car ?park|parking (?:garage|lot|structure)|multi ?storey)"
+    r"balcony|floor|window|ledge|overpass|viaduct|footbridge|flyover|viadukt\w*|car ?park|parking (?:garage|lot|structure)|multi ?storey)"
 )
 TRAFFIC: Final = (
     r"(?:tog|toget|togene|bus|bussen|bil|bilen|lastbil\w*|motorvej\w*|skinner\w*|train|trains|bus|truck|lorry|"
@@ -341,7 +342,7 @@ _WALK_INTO_WATER: Final = then(
     r"(?:ud i vandet|ud i havet|ud i søen|into the sea|into the water|into the lake|into the river)",
     2,
 )
-_EXHAUST: Final = then(r"(?:bilen|car|motoren|engine)", r"(?:garage\w*|slange|hose)", 5)
+_EXHAUST: Final = near(r"(?:bilen|car|motoren|engine)", r"(?:\w*garage\w*|slange|hose)", 6)
 _GUN_THOUGHT: Final = then(
     r"(?:jagtgevær\w*|gevær\w*|pistol\w*|gun|rifle)", r"(?:tænker|tanker|think\w*|use it|bruge det|mig selv|myself)", 8
 )
@@ -349,7 +350,8 @@ METHOD: Final = (
     r"(?:hænge mig|hænger mig|hang myself|hanging myself|hang me|skyde mig|skyder mig|shoot myself|plastic bag|"
     r"plastikpose\w*|pose over hovedet|bag over my head|head in a (?:plastic )?bag|suffocat\w* myself|"
     r"kvæle mig selv|strangle myself|choke myself|"
-    r"shoot me|gun to my head|pistol\w* mod mit hoved|pulsåre\w*|wrists?|drukne mig|drukner mig|drown myself|"
+    r"shoot me|gun to my head|bullet (?:in|into|through) my (?:head|brain)|kugle (?:for panden|gennem hovedet|i hovedet)|"
+    r"pistol\w* mod mit hoved|pulsåre\w*|wrists?|drukne mig|drukner mig|drown myself|"
     r"drowning myself|udstødning\w*|exhaust|kulilte|carbon monoxide|"
     + then(JUMP, HIGH_PLACE + "|" + TRAFFIC + "|" + WATER, 6)
     + "|"
@@ -407,7 +409,7 @@ DANGER_PLACE: Final = (
     r"(?:bro|broen|\w+broen|\w+bro|taget|tagkanten|kanten|p-huset|phuset|parkeringshuset|skinnerne|"
     r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|"
     r"tracks|train tracks|"
-    r"railway\w*|rail line|car ?park|parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
+    r"railway\w*|rail line|overpass|viaduct|footbridge|flyover|viadukt\w*|gangbro\w*|car ?park|parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
     r"altankanten|øverste etage|top floor|top of)"
 )
 WATER_CUE: Final = (
@@ -431,7 +433,7 @@ LETTER: Final = (
 WROTE: Final = r"(?:skrevet|skrev|wrote|written|writing|left)"
 LETTER_ANY: Final = r"(?:brev|breve|brevet|letter|letters|note|notes|besked\w*)"
 FAMILY_TO: Final = (
-    rf"(?:til|to|for)\W+(?:(?:min|mine|mit|my|vores|our)\W+(?:\w+\W+)?(?:{RELATIVE}|familie|family|"
+    rf"(?:til|to|for)\W+(?:(?:(?:each|every|one|hver|hvert|hvér|alle|all)\W+(?:of\W+|af\W+)?)?(?:min|mine|mit|my|vores|our)\W+(?:\w+\W+)?(?:{RELATIVE}|familie|family|"
     rf"forældre|parents|kids|børn)|{RELATIVE}|alle|all of you|everyone|everybody|familien|my family|jer|you all|"
     rf"mine kære|my loved ones|the people i love)"
 )
@@ -477,6 +479,8 @@ NO_POINT: Final = (
 FAREWELL: Final = (
     r"(?:min sidste besked|sidste besked|my last message|this is my last|last message|farvel og tak|mit farvel|"
     r"my goodbye to|my farewell|dette er farvel|det er farvel|this is goodbye|"
+    r"(?:hører|høre|hear|hearing) (?:\w+ )?(?:ikke|aldrig|never|not) (?:\w+ )?(?:mere|igen|again|anymore) fra mig|"
+    r"(?:wont|will not|never|not) (?:be )?hear(?:ing)? from me (?:again|anymore|any more)|"
     r"goodbye everyone|bye everyone|farvel alle|farvel til alle|tak for alt og farvel|"
     + near(
         r"(?:farvel|goodbye|bye)",
@@ -489,7 +493,7 @@ FAREWELL: Final = (
 HARM_VERB: Final = (
     r"(?:skær\w*|skar|skåret|cut|cuts|cutting|brænd\w*|burn\w*|krads\w*|scratch\w*|rids\w*|slå|slår|slog|"
     r"slået|punch\w*|hit|hits|hitting|bid|bider|bed|bite\w*|bit|river|rive|rev|skad\w*|hurt\w*|harm\w*|"
-    r"carv\w*|pick\w*|gør skade på|gjort skade på|slash\w*|stab\w*|slam\w*|smæk\w*|smash\w*|knus\w*)"
+    r"carv\w*|pick\w*|sult\w*|starv\w*|gør skade på|gjort skade på|slash\w*|stab\w*|slam\w*|smæk\w*|smash\w*|knus\w*)"
 )
 HARM_OBJ: Final = (
     r"(?:mig selv|myself|my self|i mig|mine arme|mine ben|min arm|mit ben|my arms|my arm|my legs|my leg|my wrists|"
@@ -672,6 +676,27 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     _r("burden.better_off", "concern", BETTER_OFF),
+    _r(
+        "passive.taken_away",
+        "concern",
+        r"(?:gud|god|døden|death|universet|the universe)\W+(?:\w+\W+)?(?:tager|tage|tog|henter|hente|takes|take|took|"
+        r"would take|came for|kommer efter)\W+(?:mig|me)(?:\W+(?:\w+\W+){0,2}(?:søvne|sleep|away|bort|hjem|home|now|nu))|"
+        r"(?:dø|die|dies)\W+(?:\w+\W+)?(?:i søvne|in my sleep)",
+    ),
+    _r(
+        "other.better_off",
+        "concern",
+        then(
+            r"(?:said|says|sagde|siger|tells|told|thinks|mener|tror|skrev|wrote|texted|keeps saying|bliver ved med at sige)",
+            near(
+                r"(?:better off|better|bedre|happier|gladere|easier|nemmere|klare sig)",
+                r"(?:without (?:him|her|them)|uden (?:ham|hende|dem)|if (?:he|she) (?:was|were|wasnt) (?:gone|dead|here))",
+                6,
+            ),
+            8,
+        ),
+        "other",
+    ),
     _r(
         "burden.if_gone",
         "concern",
@@ -913,6 +938,15 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # Method
     _r("method.named", "acute", near(WANT + r"|vil bare|jeg|i|ill|id|im|ive", METHOD, 6)),
+    _r(
+        "method.gun_on_me",
+        "acute",
+        then(
+            r"(?:\w*gevær\w*|pistol\w*|revolver\w*|gun|rifle|shotgun)",
+            r"(?:bruge|use|using|skyde|shoot)\W+(?:\w+\W+){0,3}(?:mig selv|myself|my head|mit hoved|on me|på mig)",
+            12,
+        ),
+    ),
     _r(
         "method.pills",
         "acute",
@@ -1225,7 +1259,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"i choked|næsten blev kvalt|næsten kvalt",
     r"skyde\w* mig selv i foden|skød mig selv i foden|shot myself in the foot|shoot myself in the foot|"
     r"threw me under the bus|hoppede ud i det|jumped off the deep end|hang(?:ing)? in there|hænger i",
-    r"(?:will|would|d|ll|ville|vil|slår) (?:kil|kill|murder|slå) (?:me|mig)(?: ihjel)? (?:if|when|hvis|når)"
+    r"(?:will|would|d|ll|ville|vil|slår|kommer til at|is going to|is gonna|gonna|going to|skal nok) "
+    r"(?:kil|kill|murder|slå) (?:me|mig)(?: ihjel)? (?:if|when|hvis|når)"
     r"(?! (?:i|jeg) (?:leave|tell|go|forlader|går|siger|fortæller|anmelder|ringer))",
     r"cut(?:ting)? (?:my|her|his) hair|cutting costs|skar? \w* hår|klippe\w* hår",
     r"(?:hurt|skadede|skadet|brændte|brændt|skar|cut|burn\w*) (?:mig(?: selv)?|myself|my \w+) "
@@ -1248,7 +1283,7 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
 PROFESSIONAL: Final = (
     r"(?:leder en|selvhjælpsgruppe\w*|support group|gruppe for|underviser|tegn på|signs of|warning signs|spotte|"
     r"\w*plejerske|\w*rådgiver|\w*pædagog|\w*terapeut|\w+ worker|refer\w*|henvis\w*|police|politi\w*|"
-    r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge|pædagog|koordinator|personale|frivillig|"
+    r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge(?!\W+(?:mig|sig|dig|os|me))|pædagog|koordinator|personale|frivillig|"
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
@@ -1297,7 +1332,7 @@ NOT_RELAPSE: Final = (
     r"leve igen|live again)"
 )
 LAUGHTER: Final = r"(?:haha\w*|hehe\w*|lol\w*|lmao|lmfao|rofl|xd|😂|🤣|😅|😆)"
-SERIOUS_ANY: Final = SERIOUS + r"|(?:but|men) (?:actually|seriøst|for real)"
+SERIOUS_ANY: Final = SERIOUS + r"|(?:but|men) (?:like |altså |sådan |ish )?(?:actually|seriously|seriøst|for real|fr|ærligt)"
 
 # --- compiling --------------------------------------------------------------------------------------------------
 
@@ -1345,7 +1380,7 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + PILLS
     + r"|hæng\w*|hang\w*|skyd\w*|shoot\w*|gun|pistol\w*|gevær\w*|jagtgevær\w*|rifle|pulsåre\w*|wrists?|"
     r"drukne\w*|drown\w*|udstødning\w*|exhaust|kulilte|carbon|køre|kører|drive|driving|crash\w*|smadre|gå|går|walk|"
-    r"walking|bilen|car|motoren|engine|accident|ulykke|uheld|dybt|deep|deeper|dybere",
+    r"walking|bilen|car|motoren|engine|bullet|kugle|accident|ulykke|uheld|dybt|deep|deeper|dybere",
     "self_harm": r"hænder|hånd\w*|hands?|næve\w*|"
     + HARM_VERB
     + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
@@ -1436,6 +1471,7 @@ _TOPIC_RULES: Final = frozenset(
         "self_harm.word",
         "overdose.word",
         "ideation.wish_die",
+        "ideation.wish_die_da",
         "other.suicide",
         "other.self_harm",
         "ideation.kill_self",
