@@ -280,7 +280,8 @@ DIE: Final = (
     r"slutte det hele|slutte det|slutter det|det er slut|er det slut|være her mere|være her længere|"
     r"her ikke mere|her ikke længere|be here anymore|be here any more|wont be here|will not be here|not be here|"
     r"wont be alive|not be alive|wont be around|væk for altid|væk for evigt|for evigt væk|for altid væk|"
-    r"væk fra (?:det hele|alt|livet) for (?:altid|evigt)|away from (?:it all|everything) (?:forever|for good)|gone for good|gone forever|forsvinde for altid|"
+    r"væk fra (?:det hele|alt|livet) for (?:altid|evigt)|away from (?:it all|everything) (?:forever|for good)|"
+    r"gone for good|gone forever|forsvinde for altid|"
     r"disappear for good|disappear forever|sove for evigt|sove for altid|sleep forever|never wake up|"
     r"aldrig vågne|ikke vågne|dont wake up|not wake up|join (?:her|him|them)|kms|unalive\w*)"
 )
@@ -316,7 +317,8 @@ DO_IT: Final = (
 HIGH_PLACE: Final = (
     r"(?:bro|broen|broer|\w+broen|tag|taget|tage(?:t)? af|p-hus\w*|phus\w*|parkeringshus\w*|altan\w*|etage|sal|"
     r"bygning\w*|hus\w*|klippe\w*|skrænt\w*|tårn\w*|vindue\w*|bridge|roof|rooftop|building|tower|cliff\w*|"
-    r"balcony|floor|window|ledge|overpass|viaduct|footbridge|flyover|viadukt\w*|car ?park|parking (?:garage|lot|structure)|multi ?storey)"
+    r"balcony|floor|window|ledge|overpass|viaduct|footbridge|flyover|viadukt\w*|car ?park|parking (?:garage|lot|"
+    r"structure)|multi ?storey)"
 )
 TRAFFIC: Final = (
     r"(?:tog|toget|togene|bus|bussen|bil|bilen|lastbil\w*|motorvej\w*|skinner\w*|train|trains|bus|truck|lorry|"
@@ -350,7 +352,8 @@ METHOD: Final = (
     r"(?:hænge mig|hænger mig|hang myself|hanging myself|hang me|skyde mig|skyder mig|shoot myself|plastic bag|"
     r"plastikpose\w*|pose over hovedet|bag over my head|head in a (?:plastic )?bag|suffocat\w* myself|"
     r"kvæle mig selv|strangle myself|choke myself|"
-    r"shoot me|gun to my head|bullet (?:in|into|through) my (?:head|brain)|kugle (?:for panden|gennem hovedet|i hovedet)|"
+    r"shoot me|gun to my head|bullet (?:in|into|through) my (?:head|brain)|kugle (?:for panden|gennem hovedet|"
+    r"i hovedet)|"
     r"pistol\w* mod mit hoved|pulsåre\w*|wrists?|drukne mig|drukner mig|drown myself|"
     r"drowning myself|udstødning\w*|exhaust|kulilte|carbon monoxide|"
     + then(JUMP, HIGH_PLACE + "|" + TRAFFIC + "|" + WATER, 6)
@@ -409,7 +412,8 @@ DANGER_PLACE: Final = (
     r"(?:bro|broen|\w+broen|\w+bro|taget|tagkanten|kanten|p-huset|phuset|parkeringshuset|skinnerne|"
     r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|"
     r"tracks|train tracks|"
-    r"railway\w*|rail line|overpass|viaduct|footbridge|flyover|viadukt\w*|gangbro\w*|car ?park|parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
+    r"railway\w*|rail line|overpass|viaduct|footbridge|flyover|viadukt\w*|gangbro\w*|car ?park|"
+    r"parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
     r"altankanten|øverste etage|top floor|top of)"
 )
 WATER_CUE: Final = (
@@ -433,7 +437,8 @@ LETTER: Final = (
 WROTE: Final = r"(?:skrevet|skrev|wrote|written|writing|left)"
 LETTER_ANY: Final = r"(?:brev|breve|brevet|letter|letters|note|notes|besked\w*)"
 FAMILY_TO: Final = (
-    rf"(?:til|to|for)\W+(?:(?:(?:each|every|one|hver|hvert|hvér|alle|all)\W+(?:of\W+|af\W+)?)?(?:min|mine|mit|my|vores|our)\W+(?:\w+\W+)?(?:{RELATIVE}|familie|family|"
+    rf"(?:til|to|for)\W+(?:(?:(?:each|every|one|hver|hvert|hvér|alle|all)\W+(?:of\W+|af\W+)?)?(?:min|mine|mit|"
+    rf"my|vores|our)\W+(?:\w+\W+)?(?:{RELATIVE}|familie|family|"
     rf"forældre|parents|kids|børn)|{RELATIVE}|alle|all of you|everyone|everybody|familien|my family|jer|you all|"
     rf"mine kære|my loved ones|the people i love)"
 )
@@ -680,17 +685,20 @@ RULES: Final[tuple[Rule, ...]] = (
         "passive.taken_away",
         "concern",
         r"(?:gud|god|døden|death|universet|the universe)\W+(?:\w+\W+)?(?:tager|tage|tog|henter|hente|takes|take|took|"
-        r"would take|came for|kommer efter)\W+(?:mig|me)(?:\W+(?:\w+\W+){0,2}(?:søvne|sleep|away|bort|hjem|home|now|nu))|"
+        r"would take|came for|kommer efter)\W+(?:mig|me)(?:\W+(?:\w+\W+){0,2}(?:søvne|sleep|away|bort|hjem|home|"
+        r"now|nu))|"
         r"(?:dø|die|dies)\W+(?:\w+\W+)?(?:i søvne|in my sleep)",
     ),
     _r(
         "other.better_off",
         "concern",
         then(
-            r"(?:said|says|sagde|siger|tells|told|thinks|mener|tror|skrev|wrote|texted|keeps saying|bliver ved med at sige)",
+            r"(?:said|says|sagde|siger|tells|told|thinks|mener|tror|skrev|wrote|texted|keeps saying|"
+            r"bliver ved med at sige)",
             near(
                 r"(?:better off|better|bedre|happier|gladere|easier|nemmere|klare sig)",
-                r"(?:without (?:him|her|them)|uden (?:ham|hende|dem)|if (?:he|she) (?:was|were|wasnt) (?:gone|dead|here))",
+                r"(?:without (?:him|her|them)|uden (?:ham|hende|dem)|if (?:he|she) (?:was|were|wasnt) (?:gone|"
+                r"dead|here))",
                 6,
             ),
             8,
@@ -1283,7 +1291,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
 PROFESSIONAL: Final = (
     r"(?:leder en|selvhjælpsgruppe\w*|support group|gruppe for|underviser|tegn på|signs of|warning signs|spotte|"
     r"\w*plejerske|\w*rådgiver|\w*pædagog|\w*terapeut|\w+ worker|refer\w*|henvis\w*|police|politi\w*|"
-    r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge(?!\W+(?:mig|sig|dig|os|me))|pædagog|koordinator|personale|frivillig|"
+    r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge(?!\W+(?:mig|sig|dig|os|me))|pædagog|"
+    r"koordinator|personale|frivillig|"
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
@@ -1332,7 +1341,9 @@ NOT_RELAPSE: Final = (
     r"leve igen|live again)"
 )
 LAUGHTER: Final = r"(?:haha\w*|hehe\w*|lol\w*|lmao|lmfao|rofl|xd|😂|🤣|😅|😆)"
-SERIOUS_ANY: Final = SERIOUS + r"|(?:but|men) (?:like |altså |sådan |ish )?(?:actually|seriously|seriøst|for real|fr|ærligt)"
+SERIOUS_ANY: Final = (
+    SERIOUS + r"|(?:but|men) (?:like |altså |sådan |ish )?(?:actually|seriously|seriøst|for real|fr|ærligt)"
+)
 
 # --- compiling --------------------------------------------------------------------------------------------------
 
