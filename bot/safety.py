@@ -229,7 +229,8 @@ REFL_OTHER: Final = (
 WANT: Final = (
     r"(?:vil|ville|vile|lyst|ønsk\w*|håb\w*|gerne|bare|længes|trang|skal|truer med at|threaten\w* to|"
     r"talk\w* about|snakk\w* om|taler om|want\w*|wanna|wish\w*|hope|hoping|"
-    r"rather|would like|like to|longing|gonna|going to|gona|ready to|about to|ima|imma|plan\w* to|tempted to|"
+    r"rather|would like|like to|longing|klar til|klar til at|gonna|going to|gona|ready to|about to|ima|imma|"
+    r"plan\w* to|tempted to|"
     r"overvej\w*|tænk\w*|think\w*|thought\w*|consider\w*|will|could just|might just|skal til at|er ved at)"
 )
 DECIDED: Final = (
@@ -257,7 +258,10 @@ TAKE_LIFE: Final = (
 DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
     TAKE_LIFE + "|" + DIE_DA + "|"
-    r"(?:(?:ikke|not) (?:\w+ ){0,3}(?:er|være|be|am) (?:her|here|alive|i live)(?= (?:i morgen|tomorrow|længere|"
+    r"(?:be ded|være ded|forlade (?:denne|den her) verden|leave this (?:world|earth)|forlade livet|"
+    r"(?:ill|i will|im gonna|im going to) be (?:gone|dead|in heaven)(?=\W*$|\W+(?:for good|forever|by|before))|"
+    r"check(?:ing)? out (?:for good|early|of life|permanently)|"
+    r"(?:ikke|not) (?:\w+ ){0,3}(?:er|være|be|am) (?:her|here|alive|i live)(?= (?:i morgen|tomorrow|længere|"
     r"mere|anymore|much longer|by|til|efter|after|next)|\W*$)|die|dead|be dead|dying|være død|"
     r"(?:is|er) (?:the end|enden|slut) for (?:me|mig)|the end of me|"
     r"end (?:my|the) (?:suffering|pain)|ende (?:min|mine) (?:lidelse\w*|"
@@ -283,7 +287,7 @@ DIE: Final = (
     r"væk fra (?:det hele|alt|livet) for (?:altid|evigt)|away from (?:it all|everything) (?:forever|for good)|"
     r"gone for good|gone forever|forsvinde for altid|"
     r"disappear for good|disappear forever|sove for evigt|sove for altid|sleep forever|never wake up|"
-    r"aldrig vågne|ikke vågne|dont wake up|not wake up|join (?:her|him|them)|kms|unalive\w*)"
+    r"aldrig vågne|ikke vågne|dont wake up|not wake up|join (?:her|him|them)|kms|unaliv\w*)"
 )
 # "jeg vil (bare) dø", "har lyst til at dø", "vil jeg selv dø"; not "vil ikke dø".
 WISH_DIE_DA: Final = (
@@ -315,7 +319,8 @@ DO_IT: Final = (
 )
 # Methods and means (the writer's own)
 HIGH_PLACE: Final = (
-    r"(?:bro|broen|broer|\w+broen|tag|taget|tage(?:t)? af|p-hus\w*|phus\w*|parkeringshus\w*|altan\w*|etage|sal|"
+    r"(?:bro|broen|broer|\w+broen|\w+tårn\w*|tag|taget|tage(?:t)? af|p-hus\w*|phus\w*|parkeringshus\w*|altan\w*|"
+    r"etage|sal|"
     r"bygning\w*|hus\w*|klippe\w*|skrænt\w*|tårn\w*|vindue\w*|bridge|roof|rooftop|building|tower|cliff\w*|"
     r"balcony|floor|window|ledge|overpass|viaduct|footbridge|flyover|viadukt\w*|car ?park|parking (?:garage|lot|"
     r"structure)|multi ?storey)"
@@ -335,14 +340,19 @@ WATER: Final = (
     r"beach|shore|canal|quay)"
 )
 _DRIVE_INTO: Final = then(
-    r"(?:køre|kører|drive|driving|crash\w*|smadre)",
-    r"(?:ind i|into|mur|muren|wall|træ|tree|lastbil|truck|traffic|modkørende|oncoming|on purpose|med vilje|forbi)",
+    r"(?:køre|kører|drive|driving|crash\w*|smadre|swerv\w*|steer\w*|styre|styrer|dreje|drejer|veer\w*)",
+    r"(?:ind i|into|mur|muren|wall|træ|tree|lastbil|truck|traffic|modkørende|oncoming|on purpose|med vilje|forbi|"
+    r"galt|over i|modsatte vejbane|lane|off the road|off a cliff|ud over)",
     4,
 )
 _WALK_INTO_WATER: Final = then(
     r"(?:gå|går|walk|walking)",
     r"(?:ud i vandet|ud i havet|ud i søen|into the sea|into the water|into the lake|into the river)",
     2,
+)
+_SWIM_OUT: Final = (
+    r"(?:svømme|svømmer|swim|swimming)\W+(?:ud|out|langt ud|far out)\W+(?:\w+\W+){0,2}(?:til|until|till|indtil)\W+"
+    r"(?:jeg|i)\W+(?:\w+\W+)?(?:ikke kan mere|cant anymore|cant any more|cant swim|synker|sink|drukner|drown|går under)"
 )
 _EXHAUST: Final = near(r"(?:bilen|car|motoren|engine)", r"(?:\w*garage\w*|slange|hose)", 6)
 _GUN_THOUGHT: Final = then(
@@ -364,12 +374,15 @@ METHOD: Final = (
     + "|"
     + _EXHAUST
     + "|"
+    + _SWIM_OUT
+    + "|"
     + _GUN_THOUGHT
     + ")"
 )
 # Means bought or gathered
 MEANS: Final = (
-    r"(?:reb|rebet|strik|barberblad\w*|barberblade|rope|noose|razor\w*|blades|gun|pistol|våben|gevær|kul|"
+    r"(?:reb|rebet|strik|barberblad\w*|barberblade|rope|noose|razor\w*|blades|gun|shotgun|pistol|våben|gevær|"
+    r"\w*gevær\w*|rifle|kul|"
     r"grillkul|charcoal|helium|gift|poison)"
 )
 PILLS: Final = (
@@ -411,7 +424,7 @@ AT: Final = (
 DANGER_PLACE: Final = (
     r"(?:bro|broen|\w+broen|\w+bro|taget|tagkanten|kanten|p-huset|phuset|parkeringshuset|skinnerne|"
     r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|"
-    r"tracks|train tracks|"
+    r"tracks|train tracks|isen|the ice|thin ice|tynd is|"
     r"railway\w*|rail line|overpass|viaduct|footbridge|flyover|viadukt\w*|gangbro\w*|car ?park|"
     r"parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
     r"altankanten|øverste etage|top floor|top of)"
@@ -446,7 +459,10 @@ WILL: Final = r"(?:testamente\w*|my will|a will|will is|last will)"
 WILL_OUT: Final = (
     r"(?:lagt frem|lagt|skrevet|lavet|frem|made|left out|wrote|written|on the|ready|klar|på bordet|find|finde|where)"
 )
-GAVE: Final = r"(?:givet|gav|giver|give|gave|given|giving|foræret|forærer|rehome\w*)"
+GAVE: Final = (
+    r"(?:givet|gav|giver|give|gave|given|giving|foræret|forærer|rehome\w*|(?:et )?nyt hjem til|(?:a )?new home for|"
+    r"someone to (?:take|look after)|nogen til at (?:tage|passe))"
+)
 PET: Final = (
     r"(?:kat|katten|hund|hunden|kanin\w*|hamster\w*|fugl\w*|dyr|cat|dog|pet|pets|bunny|rabbit|"
     r"(?:alle|all|most of|meste|mine|my)\W+(?:(?:\w+)\W+)?(?:ting|tingene|ejendele|stuff|things|belongings|planter|"
@@ -475,7 +491,9 @@ BETTER_OFF: Final = (
     r"(?:byrde|belastning|burden) (?:for|to|on) (?:alle|everyone|everybody|min familie|my family|dem|them))"
 )
 NO_POINT: Final = (
-    r"(?:hvorfor leve|why live|why keep living|point (?:in|of) living|point (?:of|in) going on|point in carrying on|"
+    r"(?:(?:point|meningen|mening|grund|reason)\W+(?:in|of|med|til|to)\W+(?:\w+\W+){0,2}(?:being alive|living|"
+    r"at leve|være i live|going on|carrying on)|hvorfor leve|why live|why keep living|point (?:in|of) living|"
+    r"point (?:of|in) going on|point in carrying on|"
     r"no point (?:in )?going on|kan ikke se meningen|point in being alive|reason to (?:keep )?"
     r"liv\w*|reason to be alive|ingen grund til at leve|noget at leve for|nothing to live for|intet at leve for|"
     r"meningen med at leve|lige så godt være død|might as well be dead|hellere være død|rather be dead|"
@@ -526,7 +544,8 @@ VIOLENT: Final = (
     r"(?:slår|slog|slået|slå|tæver|tævede|banker|bankede|sparker|sparkede|sparket|kvæler|kvalte|kvalt|kvæle|"
     r"skubbede|skubber|skubbet|kastede|kaster|smed|truer|truede|hits|hit|beats|beat|kicks|kicked|chokes|choked|"
     r"choking|strangl\w*|pushed|pushes|shoved|shoves|threw|throws|thrown|slapped|slaps|punched|punches|"
-    r"threaten\w*|grabbed|hurts|hurt|rap\w*|voldtog|voldtager|attacked|stabbed|tog mig om halsen|"
+    r"threaten\w*|grabbed|grabs|grab|griber|greb|squeez\w*|klemmer|klemte|hurts|hurt|rap\w*|voldtog|voldtager|"
+    r"attacked|stabbed|tog mig om halsen|"
     r"tager mig om halsen|truet|trak|trækker|hiver|hev|pulled|dragged|tog fat i|held|holder|holdt|smidt|smed|"
     r"smider)"
 )
@@ -577,7 +596,7 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "ideation.kill_self",
         "concern",
-        r"(?:kil\w* (?:my ?self|myself)|kms|kys|ctb|sewerslide|sewer slide|self ?-?delete|unalive\w*|"
+        r"(?:kil\w* (?:my ?self|myself)|kms|kys|ctb|sewerslide|sewer slide|self ?-?delete|unaliv\w*|"
         r"slå mig selv ihjel|"
         r"slår mig selv ihjel|sla mig selv ihjel|slå mig ihjel|"
         r"tage livet af mig|tager livet af mig|take my (?:own )?life"
@@ -623,7 +642,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "passive.nobody_cares",
         "concern",
         near(
-            r"(?:if i died|if i was gone|if i disappeared|if i wasnt here|hvis jeg døde|hvis jeg forsvandt|"
+            r"(?:if i died|if i was gone|if i were gone|if i was dead|if i disappeared|if i wasnt here|hvis jeg døde|"
+            r"hvis jeg var (?:væk|død|borte)|hvis jeg forsvandt|"
             r"hvis jeg ikke var her|when im gone|når jeg er væk)",
             r"(?:no one|nobody|noone|ingen|would care|ville savne|would notice|miss me|opdage|ligeglad\w*)",
             8,
@@ -720,7 +740,23 @@ RULES: Final[tuple[Rule, ...]] = (
         "concern",
         then(r"(?:skrev|skrevet|sagde|sagt|sent|wrote|said|texted|sendt|sendte)", r"(?:farvel|goodbye|bye)", 2),
     ),
+    _r(
+        "farewell.not_your_fault",
+        "concern",
+        r"(?:ikke|not|isnt|is not) (?:er )?(?:din|jeres|deres|nogens|your|anyones|anybodys) (?:skyld|fault)",
+    ),
     # Plan and time
+    _r(
+        "plan.time_farewell",
+        "acute",
+        near(
+            TIME,
+            r"(?:så er det|er det|det er|its|it is|then its) (?:farvel|goodbye|slut|over)|"
+            r"(?:siger|sige) jeg farvel|i say goodbye",
+            4,
+        ),
+    ),
+    _r("plan.check_out", "acute", near(TIME, r"check(?:ing)? out", 3)),
     _r("plan.time_death", "acute", near(TIME, DIE, 8)),
     _r("plan.time_not_live", "acute", near(TIME + "|" + DECIDED, LIVE_NOT, 8)),
     _r("plan.decided_death", "acute", near(DECIDED, DIE + "|" + DO_IT + r"|hvordan jeg skal|how and when|how i", 8)),
@@ -864,6 +900,7 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # Preparation
     _r("prep.hoard_pills", "acute", near(HOARD, PILLS, 6)),
+    _r("prep.hoard_means", "acute", near(HOARD, r"(?:barberblad\w*|razor\w*|blades|skalpel\w*|scalpel\w*)", 4)),
     _r("prep.letter", "acute", LETTER),
     _r("prep.letters_family", "acute", then(WROTE, then(LETTER_ANY, FAMILY_TO, 3), 3)),
     _r("prep.will", "acute", near(WILL, WILL_OUT, 5)),
@@ -894,8 +931,9 @@ RULES: Final[tuple[Rule, ...]] = (
         "prep.means_at_hand",
         "acute",
         near(
-            r"(?:reb|rebet|løkke\w*|rope|noose|razor\w*|barberblad\w*|gun|pistol\w*|gevær\w*)",
-            r"(?:keep thinking|tænker på det|thinking about it|klar|ready|ligger (?:i|under|klar)|is in my|"
+            r"(?:reb|rebet|løkke\w*|rope|noose|razor\w*|barberblad\w*|gun|shotgun|\w*gevær\w*|pistol\w*|rifle)",
+            r"(?:(?:i know|jeg ved) (?:where|hvor|the code|koden)|keep thinking|tænker på det|thinking about it|"
+            r"klar|ready|ligger (?:i|under|klar)|is in my|"
             r"in my (?:wardrobe|closet|"
             r"drawer|room|bag|car)|i mit (?:skab|værelse)|i min (?:skuffe|taske|bil)|hidden|gemt|under (?:my|"
             r"min) (?:bed|seng))",
@@ -942,7 +980,11 @@ RULES: Final[tuple[Rule, ...]] = (
     _r(
         "prep.lethal_dose",
         "acute",
-        then(DOSE, r"(?:\w+\W+){0,10}(?:dø|dør|døde|dies|die|dødelig\w*|lethal|fatal|for at dø|to die)", 0),
+        then(
+            DOSE + r"|hvor høj\w*|how high|how tall|hvor dyb\w*|how deep|how far|hvor langt|hvor lang tid|how long",
+            r"(?:\w+\W+){0,10}(?:dø|dør|døde|dies|die|dødelig\w*|lethal|fatal|for at dø|to die)",
+            0,
+        ),
     ),
     # Method
     _r("method.named", "acute", near(WANT + r"|vil bare|jeg|i|ill|id|im|ive", METHOD, 6)),
@@ -962,6 +1004,16 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # A dangerous place now
     _r("place.high_or_tracks", "acute", then(AT, r"(?:\w+\W+){0,3}" + DANGER_PLACE, 0)),
+    _r(
+        "place.over_edge",
+        "acute",
+        near(
+            DANGER_PLACE + "|" + HIGH_PLACE,
+            r"(?:legs|feet|ben|benene|fødder|fødderne)\W+(?:\w+\W+)?(?:over|dangl\w*|ud over)|over the side|"
+            r"ud over kanten|dingler|dangl\w*|over the railing|over rækværket|over gelænderet",
+            8,
+        ),
+    ),
     _r("place.water", "acute", near(then(AT, r"(?:\w+\W+){0,4}" + WATER, 0), WATER_CUE, 8)),
     _r("place.platform", "acute", near(PLATFORM, PLATFORM_CUE, 8)),
     _r(
@@ -1024,6 +1076,17 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("self_harm.word", "concern", r"(?:selvskad\w*|self ?-?harm\w*|selvskade\w*|sh|shd|shed again|cutter|cuttet)"),
     _r("self_harm.act", "concern", then(HARM_VERB, HARM_OBJ + r"(?!\W+ihjel)", 2)),
     _r("self_harm.head_wall", "concern", HEAD_WALL),
+    _r(
+        "self_harm.until",
+        "concern",
+        then(
+            r"(?:holder|holde|hold\w*|presser|presse|press\w*|trykker|trykke|kradser|ridser|gnider|rub\w*|pinch\w*|"
+            r"knib\w*|dig\w*|graver)",
+            r"(?:til|until|till|indtil) (?:det|de|den|jeg|der kommer|it|they|i|there(?:s| is)) (?:brænder|bløder|"
+            r"gør ondt|blod|burns?|bleeds?|hurts?|blood|blister\w*|vabl\w*)",
+            8,
+        ),
+    ),
     _r(
         "self_harm.cut_me",
         "concern",
@@ -1269,6 +1332,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"threw me under the bus|hoppede ud i det|jumped off the deep end|hang(?:ing)? in there|hænger i",
     r"(?:will|would|d|ll|ville|vil|slår|kommer til at|is going to|is gonna|gonna|going to|skal nok) "
     r"(?:kil|kill|murder|slå) (?:me|mig)(?: ihjel)? (?:if|when|hvis|når)"
+    r"(?! (?:i|jeg) (?:leave|tell|go|forlader|går|siger|fortæller|anmelder|ringer))|"
+    r"(?:slår mig ihjel|kills me|murders me|dræber mig) (?:if|when|hvis|når)"
     r"(?! (?:i|jeg) (?:leave|tell|go|forlader|går|siger|fortæller|anmelder|ringer))",
     r"cut(?:ting)? (?:my|her|his) hair|cutting costs|skar? \w* hår|klippe\w* hår",
     r"(?:hurt|skadede|skadet|brændte|brændt|skar|cut|burn\w*) (?:mig(?: selv)?|myself|my \w+) "
@@ -1294,7 +1359,8 @@ PROFESSIONAL: Final = (
     r"sygeplejerske|socialrådgiver|lærer|psykolog|psykiater|læge(?!\W+(?:mig|sig|dig|os|me))|pædagog|"
     r"koordinator|personale|frivillig|"
     r"kontaktperson|behandler|terapeut|forsker|speciale|bosted|herberg\w*|klient\w*|patient\w*|borger\w*|beboer\w*|"
-    r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer|"
+    r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer\w*|"
+    r"crisis line|helpline|hotline|callers|krisetelefon\w*|opringere|gp|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
     r"first responders|support group for|shelter|refuge|pharmacist|farmaceut\w*|apotek\w*|"
     r"krisecenter\w*|jeg arbejder (?:som|på|med)|i work (?:as|"
@@ -1306,7 +1372,8 @@ PAST: Final = (
     r"tidligere|engang|dengang|før i tiden|had a period|en periode|there was a time|der var en tid|periode hvor|"
     r"i min ungdom|som ung|som teenager|som barn|da jeg var|"
     r"when i was|used to|in the past|back in|back then|i (?:19|20)\d\d|in (?:19|20)\d\d|for mange år|"
-    r"for many years|as a teen\w*|in high school|in school|in uni|i gymnasiet|"
+    r"for many years|as a teen\w*|at (?:age )?1\d|som 1\d(?:-?årig)?|(?:i|jeg) was 1\d|jeg var 1\d|"
+    r"in high school|in school|in uni|i gymnasiet|"
     r"in my (?:teens|twenties|thirties|20s|30s)|"
     r"i (?:mine|min) (?:tyvere|teenageår|ungdom)|"
     r"(?:free|fri|clean|stopped|stoppet|holdt op)\W+(?:\w+\W+){0,4}(?:for|i|in) (?:\d+|\w+) "
@@ -1327,7 +1394,8 @@ RECOVERED: Final = (
     r"give talks|fortæller om det|taler om det|"
     r"i sikkerhed|er tryg|er fri|fri for|doing (?:really )?(?:well|good|fine|ok)|im (?:good|fine|well|ok|happy|"
     r"safe|stable)|i am (?:good|fine|well|ok|happy|safe|stable)|(?:very |really |quite )?stable|stabil|"
-    r"in a good place|recovered|recovery|clean for|"
+    r"in a good place|et godt sted|recovered|fået det (?:\w+ )?(?:godt|bedre|fint)|got (?:\w+ )?better|"
+    r"(?:and|og) (?:happy|glad|lykkelig)|happily|lykkeligt|recovery|clean for|"
     r"free of|free from|\w+ free|behind me|life is good|love my life|happy now|been safe|got better|"
     r"well now|fine now|good now|peer|frivillig|volunteer|give back|give noget tilbage|hjælpe andre|help others)"
 )
@@ -1391,7 +1459,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + PILLS
     + r"|hæng\w*|hang\w*|skyd\w*|shoot\w*|gun|pistol\w*|gevær\w*|jagtgevær\w*|rifle|pulsåre\w*|wrists?|"
     r"drukne\w*|drown\w*|udstødning\w*|exhaust|kulilte|carbon|køre|kører|drive|driving|crash\w*|smadre|gå|går|walk|"
-    r"walking|bilen|car|motoren|engine|bullet|kugle|accident|ulykke|uheld|dybt|deep|deeper|dybere",
+    r"walking|bilen|car|motoren|engine|bullet|kugle|svøm\w*|swim\w*|swerv\w*|steer\w*|styre|styrer|dreje|"
+    r"drejer|veer\w*|accident|ulykke|uheld|dybt|deep|deeper|dybere",
     "self_harm": r"hænder|hånd\w*|hands?|næve\w*|"
     + HARM_VERB
     + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
@@ -1429,6 +1498,18 @@ RULE_ANCHORS: Final[dict[str, str]] = {
     "passive.wouldnt_mind": DIE + r"|wake up|vågne\w*|døde|died",
     "plan.decided_death": DECIDED,
     "plan.time_do_it": DO_IT,
+    "self_harm.until": r"til|until|till|indtil",
+    "plan.check_out": r"check\w*",
+    "plan.time_farewell": r"farvel|goodbye|slut|over|say",
+    "prep.hoard_means": r"barberblad\w*|razor\w*|blades|skalpel\w*|scalpel\w*",
+    "place.over_edge": r"legs|feet|ben|benene|fødder|fødderne|side|kanten|dingler|dangl\w*|railing|rækværket|"
+    r"gelænderet",
+    "prep.gave_away": GAVE,
+    "prep.bought_means": BOUGHT,
+    "prep.will": WILL,
+    "prep.deleted": r"slettet|slettede|sletter|deleted|deleting",
+    "farewell.not_your_fault": r"skyld|fault",
+    "method.gun_on_me": r"\w*gevær\w*|pistol\w*|revolver\w*|gun|rifle|shotgun",
     "plan.how_and_when": r"how and when|when and how|hvordan og hvornår|hvornår og hvordan",
     "plan.take_them_all": r"take|swallow|tage|sluge",
     "plan.last_day": r"sidste|last",
@@ -1602,6 +1683,8 @@ _COMPANION: Final = (
     DECIDED + r"|done|færdig|kan ikke mere|orker ikke|orker ik|no point|ingen mening|cant take|cant do this|"
     r"ingen grund|no reason|sidste gang|last time|ingen vil savne|nobody will miss|alone|alene|ingen ved det|"
     r"nobody knows|no one knows|ikke sagt det til nogen|havent told anyone|told no one|im ready|jeg er klar|"
+    r"(?:while|when|mens|når) (?:my|mine|min|mit|everyone|alle|they|de)\W+(?:\w+\W+){0,2}(?:are|is|er)\W+"
+    r"(?:at|out|away|på|ude|væk|asleep|sover|i skole|at school|at work|på arbejde|i kirke)|"
     r"når alle (?:er )?sove\w*|when everyone(?:s| is) asleep|nobody will be home|ingen er hjemme|"
     r"nobody (?:will|would) (?:know|notice|find)|ingen (?:vil|ville) (?:opdage|vide|finde)|"
     r"tænkt over det|thought about it|længe nok|long enough|enough|nok nu|forklarer hvorfor|explain\w* why|"
@@ -1617,7 +1700,9 @@ _COMPANION: Final = (
 )
 # Rules that fire only beside a companion somewhere else in the message (the clause itself does not count for
 # the words it fired on: "goodbye" is not its own companion).
-_WEAK_OWN_CLAUSE_COUNTS: Final = frozenset({"plan.time_do_it", "plan.the_day", "prep.letters_family"})
+_WEAK_OWN_CLAUSE_COUNTS: Final = frozenset(
+    {"plan.time_do_it", "plan.the_day", "prep.letters_family", "plan.time_farewell"}
+)
 # plan.decided_alone needs its companion outside its own clause: "jeg har bestemt mig. det bliver i aften".
 _WEAK_RULES: Final = {
     "plan.time_do_it": _compile(_COMPANION + r"|farvel|goodbye"),
@@ -1626,6 +1711,11 @@ _WEAK_RULES: Final = {
         TIME + r"|farvel|goodbye|bye|peace|fred|klar|ready|" + DIE + "|" + DO_IT + "|det bliver|it will be"
     ),
     "prep.letters_family": _compile(_COMPANION + r"|farvel|goodbye"),
+    "plan.time_farewell": _compile(_COMPANION),
+    "plan.check_out": _compile(_COMPANION),
+    "farewell.not_your_fault": _compile(
+        r"farvel|goodbye|tak for alt|thank you for everything|thanks for everything|elsker jer|love you all|" + DIE
+    ),
     "farewell.said_goodbye": _compile(
         r"for altid|forever|vidste ikke|didnt know|did not know|slettede|deleted|sidste|last|ingen|nobody|sorry|"
         r"undskyld|tak for alt|thank you for everything|thanks for everything|elsker jer|love you all|"
@@ -1635,14 +1725,33 @@ _WEAK_RULES: Final = {
     ),
 }
 _REASON_RULES: Final = frozenset(
-    {"overdose.many_pills", "overdose.pills_many", "overdose.container", "other.pills", "prep.gave_away"}
+    {
+        "overdose.many_pills",
+        "overdose.pills_many",
+        "overdose.container",
+        "other.pills",
+        "prep.gave_away",
+        "prep.bought_means",
+        "prep.hoard_means",
+    }
 )
 _HARMLESS_REASON: Final = _compile(
-    r"(?:by accident|ved et uheld|accidentally|by mistake|ved en fejl|allergi\w*|allergic|fordi vi flytter|"
+    r"(?:by accident|ved et uheld|accidentally|skraber\w*|barberskraber\w*|shaver|shaving|barbere|to shave|"
+    r"hobbykniv\w*|tapetkniv\w*|by mistake|ved en fejl|allergi\w*|allergic|fordi vi flytter|vi har fået|"
+    r"we (?:got|bought|have)|"
     r"fordi (?:jeg|vi) (?:skal )?flytte\w*|because (?:i|we)(?:m|re| am| are)? (?:moving|move)|"
-    r"because (?:we|i)(?:re| are|m| am) moving|moving house|new home|nyt hjem|ikke plads|no (?:space|room))"
+    r"because (?:we|i)(?:re| are|m| am) moving|moving house|ikke plads|no (?:space|room))"
 )
-_GOODBYE_RULES: Final = frozenset({"farewell.said_goodbye", "farewell.say_goodbye", "other.goodbye"})
+_GOODBYE_RULES: Final = frozenset(
+    {
+        "farewell.said_goodbye",
+        "farewell.say_goodbye",
+        "farewell.not_your_fault",
+        "other.goodbye",
+        "plan.time_farewell",
+        "plan.check_out",
+    }
+)
 _LEAVING: Final = _compile(
     r"(?:moving|moved|move|flytte\w*|flyttede|rejse\w*|rejser|travel\w*|trip|ferie\w*|holiday|vacation|pension\w*|"
     r"retir\w*|new job|nyt job|udveksling\w*|exchange|går på pension|leaving for|tager til|abroad|udlandet)"
