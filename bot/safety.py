@@ -258,7 +258,11 @@ TAKE_LIFE: Final = (
 DIE_DA: Final = r"(?:(?:at|vil|ville|vile|skal|bare|bar|gerne|jeg|for at|lyst til at|bare gerne)\W+dø)"
 DIE: Final = (
     TAKE_LIFE + "|" + DIE_DA + "|"
-    r"(?:be ded|være ded|forlade (?:denne|den her) verden|leave this (?:world|earth)|forlade livet|"
+    r"(?:be ded|være ded|aldrig åbne (?:dem|øjnene) igen|never open (?:them|my eyes) again|"
+    r"(?:it|it all|everything|this) to be over(?=\W*$)|(?:er det|det er) (?:slut|overstået|forbi) for mig|"
+    r"(?:its|it is|itll be) over for me|done with (?:all of )?(?:this|it|everything|life) for good|"
+    r"færdig med (?:det hele|alt|livet) for (?:altid|evigt)|forlade (?:denne|den her) verden|"
+    r"leave this (?:world|earth)|forlade livet|"
     r"(?:ill|i will|im gonna|im going to) be (?:gone|dead|in heaven)(?=\W*$|\W+(?:for good|forever|by|before))|"
     r"check(?:ing)? out (?:for good|early|of life|permanently)|"
     r"(?:ikke|not) (?:\w+ ){0,3}(?:er|være|be|am) (?:her|here|alive|i live)(?= (?:i morgen|tomorrow|længere|"
@@ -330,7 +334,8 @@ TRAFFIC: Final = (
     r"car|cars|traffic|oncoming|motorway|highway|tracks)"
 )
 JUMP: Final = (
-    r"(?:hoppe|hopper|hop|springe|springer|spring|kaste mig|kaster mig|smide mig|gå ud foran|går ud foran|"
+    r"(?:hoppe|hopper|hop|springe|springer|spring|kaste mig|kaster mig|smide mig|smider mig|smed mig|styrte mig|"
+    r"styrter mig|step\w* off|gå ud foran|går ud foran|"
     r"lægge mig|lægger mig|sætte mig|sætter mig|jump\w*|throw myself|step (?:out )?in front|walk in front|lie down|"
     r"sit down|fall from)"
 )
@@ -342,7 +347,7 @@ WATER: Final = (
 _DRIVE_INTO: Final = then(
     r"(?:køre|kører|drive|driving|crash\w*|smadre|swerv\w*|steer\w*|styre|styrer|dreje|drejer|veer\w*)",
     r"(?:ind i|into|mur|muren|wall|træ|tree|lastbil|truck|traffic|modkørende|oncoming|on purpose|med vilje|forbi|"
-    r"galt|over i|modsatte vejbane|lane|off the road|off a cliff|ud over)",
+    r"galt|over i|modsatte vejbane|lane|off the road|off a cliff|ud over|\w+væg|\w+væggen|\w+mur|\w+muren)",
     4,
 )
 _WALK_INTO_WATER: Final = then(
@@ -418,7 +423,7 @@ MANY: Final = (
 )
 # Dangerous places to be at now
 AT: Final = (
-    r"(?:står|sidder|er|ligger|gået|gåt|kravlet|klatret|nået|standing|sitting|stood|sat|im|i am|am|on|at|"
+    r"(?:står|sidder|er|ligger|gået|gåt|kravlet|klatret|nået|ude|derude|standing|sitting|stood|sat|im|i am|am|on|at|"
     r"lying|climbed|walked)"
 )
 DANGER_PLACE: Final = (
@@ -427,15 +432,17 @@ DANGER_PLACE: Final = (
     r"tracks|train tracks|isen|the ice|thin ice|tynd is|"
     r"railway\w*|rail line|overpass|viaduct|footbridge|flyover|viadukt\w*|gangbro\w*|car ?park|"
     r"parking (?:garage|lot|structure)|cliff\w*|railing|gelænder\w*|"
-    r"altankanten|øverste etage|top floor|top of)"
+    r"altankanten|øverste etage|top floor|top of|toppen af)"
 )
 WATER_CUE: Final = (
     r"(?:højt|high|dybt|deep|strøm\w*|current|nu|lige nu|koldt|kold|mørkt|mørk|alene|ingen her|kigger|ud i|"
-    r"gå ud|now|right now|cold|dark|alone|"
+    r"gå ud|now|right now|cold|dark|alone|høje|bølge\w*|waves|vil ikke tilbage|not coming back|"
     r"nobody|no one|looking|walk in|go in|so quiet|stille)"
 )
 PLATFORM: Final = r"(?:perron\w*|station\w*|platform)"
-PLATFORM_CUE: Final = r"(?:hoppe|springe|jump|næste tog|next train|foran|in front)"
+PLATFORM_CUE: Final = (
+    r"(?:hoppe|springe|jump|næste tog|next train|foran|in front|express|comes through|step\w* off|toget kommer)"
+)
 # Preparation
 HOARD: Final = (
     r"(?:gem\w*|spar\w*|samle\w*|samlet|hamstr\w*|hoard\w*|stash\w*|saving|saved|save up|collect\w*|"
@@ -501,7 +508,8 @@ NO_POINT: Final = (
 )
 FAREWELL: Final = (
     r"(?:min sidste besked|sidste besked|my last message|this is my last|last message|farvel og tak|mit farvel|"
-    r"my goodbye to|my farewell|dette er farvel|det er farvel|this is goodbye|"
+    r"my goodbye to|my farewell|sidste gang (?:i|du|you|you all) (?:hører|høre|hear) fra mig|"
+    r"last time (?:you|you all|anyone)(?:ll| will)? hears? from me|dette er farvel|det er farvel|this is goodbye|"
     r"(?:hører|høre|hear|hearing) (?:\w+ )?(?:ikke|aldrig|never|not) (?:\w+ )?(?:mere|igen|again|anymore) fra mig|"
     r"(?:wont|will not|never|not) (?:be )?hear(?:ing)? from me (?:again|anymore|any more)|"
     r"goodbye everyone|bye everyone|farvel alle|farvel til alle|tak for alt og farvel|"
@@ -544,7 +552,8 @@ VIOLENT: Final = (
     r"(?:slår|slog|slået|slå|tæver|tævede|banker|bankede|sparker|sparkede|sparket|kvæler|kvalte|kvalt|kvæle|"
     r"skubbede|skubber|skubbet|kastede|kaster|smed|truer|truede|hits|hit|beats|beat|kicks|kicked|chokes|choked|"
     r"choking|strangl\w*|pushed|pushes|shoved|shoves|threw|throws|thrown|slapped|slaps|punched|punches|"
-    r"threaten\w*|grabbed|grabs|grab|griber|greb|squeez\w*|klemmer|klemte|hurts|hurt|rap\w*|voldtog|voldtager|"
+    r"threaten\w*|drags|drag|dragging|yank\w*|grabbed|grabs|grab|griber|greb|squeez\w*|klemmer|klemte|hurts|"
+    r"hurt|rap\w*|voldtog|voldtager|"
     r"attacked|stabbed|tog mig om halsen|"
     r"tager mig om halsen|truet|trak|trækker|hiver|hev|pulled|dragged|tog fat i|held|holder|holdt|smidt|smed|"
     r"smider)"
@@ -688,7 +697,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "passive.never_wake",
         "concern",
         r"(?:never wake up|never to wake|not wake up|dont wake up|wont wake up|"
-        r"aldrig vågne|aldrig at vågne|ikke vågne|ikke vågner|ikke at vågne|sove for evigt|sove for altid|"
+        r"aldrig åbne (?:dem|øjnene) igen|never open (?:them|my eyes) again|aldrig vågne|aldrig at vågne|"
+        r"ikke vågne|ikke vågner|ikke at vågne|sove for evigt|sove for altid|"
         r"sleep forever|sleep and never)",
     ),
     _r(
@@ -717,8 +727,7 @@ RULES: Final[tuple[Rule, ...]] = (
             r"bliver ved med at sige)",
             near(
                 r"(?:better off|better|bedre|happier|gladere|easier|nemmere|klare sig)",
-                r"(?:without (?:him|her|them)|uden (?:ham|hende|dem)|if (?:he|she) (?:was|were|wasnt) (?:gone|"
-                r"dead|here))",
+                r"(?:without (?:him|her|them)|uden (?:ham|hende|dem))",
                 6,
             ),
             8,
@@ -751,7 +760,7 @@ RULES: Final[tuple[Rule, ...]] = (
         "acute",
         near(
             TIME,
-            r"(?:så er det|er det|det er|its|it is|then its) (?:farvel|goodbye|slut|over)|"
+            r"(?:så er det|er det|det er|its|it is|then its) (?:farvel|goodbye)|"
             r"(?:siger|sige) jeg farvel|i say goodbye",
             4,
         ),
@@ -805,7 +814,9 @@ RULES: Final[tuple[Rule, ...]] = (
         "prep.ready",
         "acute",
         r"(?:har det hele klar|har alt klar|har alt hvad jeg skal bruge|got what i need|have what i need|"
-        r"have everything i need|everything is ready|alt er klar|have it all ready)",
+        r"have everything i need|everything is ready|alt er klar|have it all ready|"
+        r"(?:pillerne|piller|the pills|rebet|the rope|reb|the gun|pistolen|geværet) (?:ligger|er|are|is|står) "
+        r"(?:\w+ )?(?:klar|ready|fremme))",
     ),
     _r(
         "prep.wrote_to_loved",
@@ -1077,6 +1088,13 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("self_harm.act", "concern", then(HARM_VERB, HARM_OBJ + r"(?!\W+ihjel)", 2)),
     _r("self_harm.head_wall", "concern", HEAD_WALL),
     _r(
+        "self_harm.fire_needles",
+        "concern",
+        r"(?:sat|sætter|sætte|set|setting|sets) (?:ild til )?(?:mig selv|myself|min hud|my skin)\W+(?:i brand|on fire)|"
+        r"(?:stikker|stikke|stak|prikker|prikke|stab\w*|poke\w*|prick\w*) (?:mig selv|myself)\W+(?:\w+\W+)?"
+        r"(?:med )?(?:nåle\w*|needles?|pins?|knappenål\w*|sikkerhedsnål\w*|passer\w*|compass)",
+    ),
+    _r(
         "self_harm.until",
         "concern",
         then(
@@ -1184,6 +1202,16 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     # Harm to others
+    _r(
+        "harm_others.afraid_of_self",
+        "acute",
+        near(
+            KILL + r"|kvæle|kvæler|strangle|choke|smother|gøre (?:\w+ )?fortræd|skade",
+            r"bange for mig selv|afraid of myself|scared of myself|bange for hvad jeg (?:gør|kan gøre)|"
+            r"afraid of what i (?:might|will|could) do|scared of what i (?:might|will|could) do",
+            12,
+        ),
+    ),
     _r("harm_others.kill", "acute", then(r"(?:jeg|i|im|ill|ima)", then(KILL, VICTIM, 4), 4)),
     _r(
         "harm_others.baby_da",
@@ -1362,7 +1390,8 @@ PROFESSIONAL: Final = (
     r"elev\w*|nurse|social worker|teacher|psychologist|psychiatrist|paramedic|doctor|staff|volunteer\w*|"
     r"crisis line|helpline|hotline|callers|krisetelefon\w*|opringere|gp|"
     r"coordinator|therapist|counsell?or|researcher|thesis|clients?|patients?|residents?|pupils?|students?|"
-    r"first responders|support group for|shelter|refuge|pharmacist|farmaceut\w*|apotek\w*|"
+    r"first responders|support group for|jordemoder\w*|midwi\w*|sundhedsplejerske\w*|\w*officer|"
+    r"fængsel\w*|prison|inmates|indsatte|shelter|refuge|pharmacist|farmaceut\w*|apotek\w*|"
     r"krisecenter\w*|jeg arbejder (?:som|på|med)|i work (?:as|"
     r"at|with)|"
     r"jeg er ansat|jeg er uddannet|by profession|fagperson\w*|professional\w*)"
@@ -1489,6 +1518,15 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     r"hvordan og hvornår|hvornår og hvordan",
     "other": THIRD + "|" + REFL_OTHER,
 }
+# One gate for the rules added for the fresh batches: their own words are rare, so one shared scan is cheaper
+# than a scan each.
+_RARE_WORDS: Final = (
+    r"holder|holde|hold\w*|presser|presse|press\w*|trykker|trykke|kradser|ridser|gnider|rub\w*|pinch\w*|knib\w*|"
+    r"dig\w*|graver|farvel|goodbye|say|check\w*|barberblad\w*|razor\w*|blades|skalpel\w*|scalpel\w*|legs|feet|"
+    r"ben|benene|fødder|fødderne|side|kanten|dingler|dangl\w*|railing|rækværket|gelænderet|skyld|fault|"
+    r"\w*gevær\w*|pistol\w*|revolver\w*|gun|rifle|shotgun|without|uden|gud|god|døden|death|universet|universe|"
+    r"søvne|sleep|brand|fire|nåle\w*|needles?|pins?|knappenål\w*|sikkerhedsnål\w*|passer\w*|compass"
+)
 # Single rules whose own words are rarer than their family's: a cheaper gate than the rule itself.
 RULE_ANCHORS: Final[dict[str, str]] = {
     "ideation.wish_die": DIE,
@@ -1498,18 +1536,20 @@ RULE_ANCHORS: Final[dict[str, str]] = {
     "passive.wouldnt_mind": DIE + r"|wake up|vågne\w*|døde|died",
     "plan.decided_death": DECIDED,
     "plan.time_do_it": DO_IT,
-    "self_harm.until": r"til|until|till|indtil",
-    "plan.check_out": r"check\w*",
-    "plan.time_farewell": r"farvel|goodbye|slut|over|say",
-    "prep.hoard_means": r"barberblad\w*|razor\w*|blades|skalpel\w*|scalpel\w*",
-    "place.over_edge": r"legs|feet|ben|benene|fødder|fødderne|side|kanten|dingler|dangl\w*|railing|rækværket|"
-    r"gelænderet",
     "prep.gave_away": GAVE,
     "prep.bought_means": BOUGHT,
     "prep.will": WILL,
     "prep.deleted": r"slettet|slettede|sletter|deleted|deleting",
-    "farewell.not_your_fault": r"skyld|fault",
-    "method.gun_on_me": r"\w*gevær\w*|pistol\w*|revolver\w*|gun|rifle|shotgun",
+    "self_harm.until": _RARE_WORDS,
+    "plan.time_farewell": _RARE_WORDS,
+    "plan.check_out": _RARE_WORDS,
+    "prep.hoard_means": _RARE_WORDS,
+    "place.over_edge": _RARE_WORDS,
+    "farewell.not_your_fault": _RARE_WORDS,
+    "method.gun_on_me": _RARE_WORDS,
+    "other.better_off": _RARE_WORDS,
+    "passive.taken_away": _RARE_WORDS,
+    "self_harm.fire_needles": _RARE_WORDS,
     "plan.how_and_when": r"how and when|when and how|hvordan og hvornår|hvornår og hvordan",
     "plan.take_them_all": r"take|swallow|tage|sluge",
     "plan.last_day": r"sidste|last",
@@ -1737,7 +1777,9 @@ _REASON_RULES: Final = frozenset(
 )
 _HARMLESS_REASON: Final = _compile(
     r"(?:by accident|ved et uheld|accidentally|skraber\w*|barberskraber\w*|shaver|shaving|barbere|to shave|"
-    r"hobbykniv\w*|tapetkniv\w*|by mistake|ved en fejl|allergi\w*|allergic|fordi vi flytter|vi har fået|"
+    r"(?<!not for )(?<!ikke til )(?:ballon\w*|balloon\w*)|hobbykniv\w*|tapetkniv\w*|by mistake|ved en fejl|"
+    r"allergi\w*|allergic|"
+    r"fordi vi flytter|vi har fået|"
     r"we (?:got|bought|have)|"
     r"fordi (?:jeg|vi) (?:skal )?flytte\w*|because (?:i|we)(?:m|re| am| are)? (?:moving|move)|"
     r"because (?:we|i)(?:re| are|m| am) moving|moving house|ikke plads|no (?:space|room))"

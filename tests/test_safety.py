@@ -32,7 +32,7 @@ CRISIS_KINDS = {
 NEGATIVE_KINDS = {"neg_past", "neg_pro", "neg_idiom", "neg_ordinary"}
 # Measured on crisis_dev.csv when the rules were last tuned; a change that lowers either fails the build.
 DEV_RECALL_FLOOR = 0.98
-DEV_PRECISION_FLOOR = 0.99
+DEV_PRECISION_FLOOR = 0.998
 
 
 def load(part: str) -> list[dict[str, str]]:
