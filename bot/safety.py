@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
 
+from bot.crisis_model import load_model
+
 Severity = Literal["acute", "concern"]
 About = Literal["self", "other"]
 
@@ -1451,6 +1453,8 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _RULES: Final = tuple((rule, _compile(rule.pattern)) for rule in RULES)
 RULE_IDS: Final = frozenset(rule.rule for rule in RULES)
+# A hit of the learned layer alone names its score band ("model.p70": a probability from 0.70 to 0.79), never text.
+MODEL_RULE_IDS: Final = frozenset(f"model.p{band}" for band in range(0, 100, 10))
 # A family of rules is tried only on a clause holding one of its own words.
 FAMILY_ANCHORS: Final[dict[str, str]] = {
     "overdose": PILLS + "|" + CHEMICAL + r"|overdos\w*|od|oded|odet|odd|ode",
@@ -1591,6 +1595,14 @@ _JOKE: Final = _compile(r"(?:jk|just kidding|only joking|jeg laver sjov|bare for
 _SERIOUS: Final = _compile(SERIOUS_ANY)
 _FIRST_PERSON: Final = _compile(r"(?:jeg|mig|mit liv|i|im|ive|me|myself|my life)")
 _THIRD: Final = _compile(THIRD + "|" + REFL_OTHER)
+# A bot command ("/krise") is a request, not a message the model should read.
+_COMMAND: Final = re.compile(r"^\s*/\w+(?:@\w+)?")
+# Cheap cues, from the rules' own concepts, that a message the model alone flagged is acute: a time (now, tonight,
+# a day), a dangerous place or water, a weapon, pills or a weapon bought, a count of pills.
+_ACUTE_CUE: Final = _compile(
+    rf"(?:lige nu|nu|right now|now|{TIME}|{DANGER_PLACE}|{WATER}|{WEAPON}|{near(BOUGHT, PILLS + '|' + WEAPON)}|"
+    rf"(?:\d+|{MANY})\W+(?:\w+\W+)?{PILLS})"
+)
 _BARRIER: Final = " # "
 # Clauses end at sentence punctuation, a barrier, a new line, or a "but" that turns the message.
 _CLAUSE_END: Final = re.compile(r"(?:(?<!\d)[.!?;]+|[\n#]|\s(?=(?:men|but|,\s*men|,\s*but)\s))")
@@ -1667,16 +1679,58 @@ def _is_past(clause: str) -> bool:
 
 
 def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
-    """Return what the text signals, or None. Pure and fast: it runs on every message before anything else."""
-    prepared = prepare(text)
+    """Return what the text signals, or None. Pure and fast: it runs on every message before anything else.
+
+    The rules first; when they find nothing, the learned layer (bot/crisis_model.py) may still fire."""
+    return combine(text, None, gated=gated)
+
+
+def combine(text: str, probability: float | None, *, gated: bool = True) -> CrisisSignal | None:
+    """The rules, then the model's probability for the text (computed here when None and the rules find nothing).
+
+    The model alone fires at its threshold, or, in a message the rules judge past and recovered, only at the
+    higher threshold chosen by cross-validation on dev's past-and-recovered rows."""
+    hits, prepared, recovered = _judge(text, gated)
+    if hits:
+        return _signal(hits)
     if not prepared:
         return None
+    model = load_model()
+    if probability is None:
+        probability = model.readable_probability(_COMMAND.sub("", text, count=1))
+    if probability is None or probability < (model.past_threshold if recovered else model.threshold):
+        return None
+    severity: Severity = "acute" if _ACUTE_CUE.search(prepared) else "concern"
+    about: About = "other" if _third_subject(prepared) and not _compile_me_search(prepared) else "self"
+    band = min(9, int(probability * 10)) * 10
+    return CrisisSignal(severity=severity, about=about, rules=(f"model.p{band}",))
+
+
+def judged_past_recovered(text: str) -> bool:
+    """The rules read the message as clearly past and recovered, with no present signal left."""
+    hits, _, recovered = _judge(text, True)
+    return recovered and not hits
+
+
+def _signal(hits: list[_Hit]) -> CrisisSignal:
+    severity: Severity = "acute" if any(hit.rule.severity == "acute" for hit in hits) else "concern"
+    about = _about_all(hits)
+    rules = tuple(dict.fromkeys(hit.rule.rule for hit in hits))
+    return CrisisSignal(severity=severity, about=about, rules=rules)
+
+
+def _judge(text: str, gated: bool) -> tuple[list[_Hit], str, bool]:
+    """The rules' hits that stand, the prepared text, and whether the message says it is past and recovered."""
+    prepared = prepare(text)
+    if not prepared:
+        return [], "", False
     prepared = _EXCLUSION.sub(_BARRIER, prepared)
+    recovered = bool(_RECOVERED.search(prepared)) and not _RELAPSE.search(_NOT_RELAPSE.sub(" ", prepared))
     hits = _hits(prepared, gated)
     if not hits:
-        return None
+        return [], prepared, recovered
     # A clearly past disclosure in a message that says the person is well now: no alarm. A present clause fires.
-    if _RECOVERED.search(prepared) and not _RELAPSE.search(_NOT_RELAPSE.sub(" ", prepared)):
+    if recovered:
         hits = [hit for hit in hits if not _is_past(hit.clause)]
         if all(hit.rule.severity == "concern" for hit in hits):
             hits = [hit for hit in hits if not _past_tense_only(hit.clause)]
@@ -1706,12 +1760,7 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     hits = [hit for hit in hits if not (hit.rule.rule in _REASON_RULES and _HARMLESS_REASON.search(hit.clause))]
     # A goodbye before moving abroad or retiring is a goodbye, not a farewell.
     hits = [hit for hit in hits if not (hit.rule.rule in _GOODBYE_RULES and _LEAVING.search(hit.clause))]
-    if not hits:
-        return None
-    severity: Severity = "acute" if any(hit.rule.severity == "acute" for hit in hits) else "concern"
-    about = _about_all(hits)
-    rules = tuple(dict.fromkeys(hit.rule.rule for hit in hits))
-    return CrisisSignal(severity=severity, about=about, rules=rules)
+    return hits, prepared, recovered
 
 
 def _without(clause: str, prepared: str) -> str:
