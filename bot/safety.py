@@ -1658,20 +1658,24 @@ def _clauses(prepared: str) -> list[str]:
     return clauses
 
 
-def _hits(prepared: str, gated: bool = True) -> list[_Hit]:
-    """Every rule on every clause; `gated=False` skips the speed gates (a test checks they change nothing)."""
+def _hits(prepared: str, gated: bool = True) -> tuple[list[_Hit], bool]:
+    """Every rule on every clause, and whether any clause holds a word some rule's gate is anchored on (the
+    learned layer may fire alone only then). `gated=False` skips the speed gates (a test checks they change
+    nothing)."""
     found: list[_Hit] = []
+    topical = False
     for clause in dict.fromkeys(_clauses(prepared)):  # a clause repeated word for word is read once
         opened: dict[str, bool] = {}  # gate name -> whether the clause holds one of its words, checked once
         for rule, regex, gate in _GATED_RULES:
-            if gated and gate is not None:
+            if gate is not None and (gated or not topical):
                 if gate not in opened:
                     opened[gate] = bool(_GATES_BY_NAME[gate].search(clause))
-                if not opened[gate]:
+                if gated and not opened[gate]:
                     continue
             if regex.search(clause):
                 found.append(_Hit(rule, clause))
-    return found
+        topical = topical or any(opened.values())
+    return found, topical
 
 
 def _is_past(clause: str) -> bool:
@@ -1690,10 +1694,10 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
 
     The model alone fires at its threshold, or, in a message the rules judge past and recovered, only at the
     higher threshold chosen by cross-validation on dev's past-and-recovered rows."""
-    hits, prepared, recovered = _judge(text, gated)
+    hits, prepared, recovered, topical = _judge(text, gated)
     if hits:
         return _signal(hits)
-    if not prepared:
+    if not topical:  # no word any rule is anchored on: greetings, answers, questions about Makker
         return None
     model = load_model()
     if probability is None:
@@ -1706,10 +1710,17 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
     return CrisisSignal(severity=severity, about=about, rules=(f"model.p{band}",))
 
 
-def judged_past_recovered(text: str) -> bool:
-    """The rules read the message as clearly past and recovered, with no present signal left."""
-    hits, _, recovered = _judge(text, True)
-    return recovered and not hits
+def detect_by_rules(text: str) -> CrisisSignal | None:
+    """The rules alone, without the learned layer (for bench/crisis.py's comparison)."""
+    hits = _judge(text, True)[0]
+    return _signal(hits) if hits else None
+
+
+def rules_view(text: str) -> tuple[bool, bool, bool]:
+    """What the learned layer is told by the rules: whether they fired, whether they read the message as past and
+    recovered, and whether it holds a word any rule is anchored on."""
+    hits, _, recovered, topical = _judge(text, True)
+    return bool(hits), recovered, topical
 
 
 def _signal(hits: list[_Hit]) -> CrisisSignal:
@@ -1719,16 +1730,17 @@ def _signal(hits: list[_Hit]) -> CrisisSignal:
     return CrisisSignal(severity=severity, about=about, rules=rules)
 
 
-def _judge(text: str, gated: bool) -> tuple[list[_Hit], str, bool]:
-    """The rules' hits that stand, the prepared text, and whether the message says it is past and recovered."""
+def _judge(text: str, gated: bool) -> tuple[list[_Hit], str, bool, bool]:
+    """The rules' hits that stand, the prepared text, whether the message says it is past and recovered, and
+    whether it holds a word any rule is anchored on."""
     prepared = prepare(text)
     if not prepared:
-        return [], "", False
+        return [], "", False, False
     prepared = _EXCLUSION.sub(_BARRIER, prepared)
     recovered = bool(_RECOVERED.search(prepared)) and not _RELAPSE.search(_NOT_RELAPSE.sub(" ", prepared))
-    hits = _hits(prepared, gated)
+    hits, topical = _hits(prepared, gated)
     if not hits:
-        return [], prepared, recovered
+        return [], prepared, recovered, topical
     # A clearly past disclosure in a message that says the person is well now: no alarm. A present clause fires.
     if recovered:
         hits = [hit for hit in hits if not _is_past(hit.clause)]
@@ -1760,7 +1772,7 @@ def _judge(text: str, gated: bool) -> tuple[list[_Hit], str, bool]:
     hits = [hit for hit in hits if not (hit.rule.rule in _REASON_RULES and _HARMLESS_REASON.search(hit.clause))]
     # A goodbye before moving abroad or retiring is a goodbye, not a farewell.
     hits = [hit for hit in hits if not (hit.rule.rule in _GOODBYE_RULES and _LEAVING.search(hit.clause))]
-    return hits, prepared, recovered
+    return hits, prepared, recovered, topical
 
 
 def _without(clause: str, prepared: str) -> str:

@@ -3,12 +3,14 @@
 Run from the project root: .venv/bin/python scripts/train_crisis_model.py [--check]
 
 Needs scikit-learn (the `dev` extra); the bot reads the written file in pure Python (bot/crisis_model.py).
-Trains on the dev set ONLY. C, the threshold and the pruning of tiny weights are chosen by stratified 5-fold
-cross-validation on dev: the threshold is the highest at which the out-of-fold recall is at least 0.95 (the best
-precision there); the threshold above which the model may override a message the rules judge past and recovered
-is the lowest at which no out-of-fold neg_past row of that kind fires. The CV figures go into the file, and the
-out-of-fold probabilities into tests/data/crisis_dev_oof.csv, so that bench/crisis.py reports the model's and the
-combined dev figures without in-sample scores. `--check` trains again and fails when the shipped file differs.
+Trains on the dev set ONLY. C, the pruning of tiny weights and the threshold are chosen by stratified 5-fold
+cross-validation on dev: the best precision at out-of-fold recall >= 0.95. At run time the model may fire alone
+only on texts of MIN_WORDS words or more that hold a word some rule is anchored on; the CV figures are given both
+ways. The threshold above which the model may override a message the rules judge past and recovered is at least
+0.95 and above every out-of-fold neg_past row of that kind. The CV figures go into the file, and the out-of-fold
+probabilities into tests/data/crisis_dev_oof.csv (0 where the model may not judge alone), so that bench/crisis.py
+reports the model's and the combined dev figures without in-sample scores. `--check` trains again and fails when
+the shipped file differs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.crisis_model import MODEL_FILE, preprocess  # noqa: E402
-from bot.safety import judged_past_recovered  # noqa: E402
+from bot.safety import rules_view  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "crisis_dev.csv"
 OOF = ROOT / "tests" / "data" / "crisis_dev_oof.csv"
@@ -38,6 +41,10 @@ SEED = 2026
 C_GRID = (1.0, 2.0, 4.0, 8.0, 16.0)
 PRUNE_GRID = (0.0, 0.01, 0.02, 0.04, 0.08)
 TARGET_RECALL = 0.95
+# Dev is 69 % crisis and its negatives are hard ones; real traffic is mostly greetings, answers and questions. The
+# model alone fired on "det ved jeg ikke" (0.95), "tak", "hello" and "tak for hjælpen, det var rart". So it may fire
+# alone only on a text of MIN_WORDS words or more that holds a word some rule is anchored on (bot/safety.py's gates).
+MIN_WORDS = 3  # fewer words than this are left to the rules (dev's short crisis rows are all found by the rules)
 CHAR_RANGE = (2, 5)
 WORD_RANGE = (1, 2)
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -119,8 +126,20 @@ def train() -> tuple[dict[str, Any], np.ndarray]:
     c, limit, threshold, scores, probabilities = max(
         (r for r in results if r[3]["precision"] >= best_precision - 0.003), key=lambda r: (r[1], -r[0])
     )
+    # As at run time: the model alone reads only texts of MIN_WORDS words or more that hold a word some rule is
+    # anchored on; the threshold is then chosen again on those out-of-fold probabilities.
+    views = [rules_view(text) for text in texts]
+    words = np.array([len(re.findall(TOKEN_PATTERN, preprocess(text))) for text in texts])
+    topical = np.array([view[2] for view in views])
+    # Choosing the threshold again on those would chase the rows the gates take away (0.20, with 42 % of dev's
+    # negatives firing), so the threshold stays the one chosen without them.
+    ungated_scores = scores
+    probabilities = np.where((words >= MIN_WORDS) & topical, probabilities, 0.0)
+    scores = figures(labels, probabilities >= threshold)
+    false_alarms = round(float(np.mean(probabilities[labels == 0] >= threshold)), 4)
+    print(f"shipped: C {c}, prune {limit}, threshold {threshold:.2f}: {scores}", file=sys.stderr)
     # Past and recovered: the lowest threshold at which no out-of-fold neg_past row the rules judge past fires.
-    past = [judged_past_recovered(row["text"]) for row in rows]
+    past = [recovered and not fired for fired, recovered, _ in views]
     past_negatives = [
         p for p, is_past, row in zip(probabilities, past, rows, strict=True) if is_past and row["label"] == "0"
     ]
@@ -162,6 +181,7 @@ def train() -> tuple[dict[str, Any], np.ndarray]:
         "min_df": MIN_DF,
         "intercept": float(fitted.named_steps["lr"].intercept_[0]),
         "threshold": threshold,
+        "min_words": MIN_WORDS,
         "past_threshold": past_threshold,
         "cv": {
             "folds": 5,
@@ -169,6 +189,9 @@ def train() -> tuple[dict[str, Any], np.ndarray]:
             "C": c,
             "prune_below": limit,
             "out_of_fold": scores,
+            "negatives_firing_out_of_fold": false_alarms,
+            "min_words": MIN_WORDS,
+            "without_the_word_gates_out_of_fold": ungated_scores,
             "negatives_judged_past_recovered": len(past_negatives),
             "their_highest_probability": round(float(max(past_negatives, default=0.0)), 4),
             "crisis_rows_judged_past_recovered": past_positives,

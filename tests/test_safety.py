@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import MODEL_RULE_IDS, RULE_IDS, CrisisSignal, detect_crisis, fold_word, normalise
+from bot.safety import (
+    MODEL_RULE_IDS,
+    RULE_IDS,
+    CrisisSignal,
+    combine,
+    detect_by_rules,
+    detect_crisis,
+    fold_word,
+    normalise,
+)
 
 DATA = Path(__file__).parent / "data"
 COLUMNS = ["text", "label", "category", "severity", "about", "language"]
@@ -30,9 +39,15 @@ CRISIS_KINDS = {
     "self_harm",
 }
 NEGATIVE_KINDS = {"neg_past", "neg_pro", "neg_idiom", "neg_ordinary"}
-# Measured on crisis_dev.csv when the rules were last tuned; a change that lowers either fails the build.
+# Measured on crisis_dev.csv when the rules were last tuned; a change that lowers either fails the build. These are
+# in-sample figures (the rules were tuned on dev, the model trained on it), so they are optimistic: they catch
+# regressions, they do not say how well the detector generalises (bench/README.md has the honest figures).
 DEV_RECALL_FLOOR = 0.98
 DEV_PRECISION_FLOOR = 0.998
+# The rules (in-sample) with the model's out-of-fold probabilities (tests/data/crisis_dev_oof.csv): 0.998 and 0.910
+# when the model was trained. Lower than in-sample because each row is scored by a model that never saw it.
+DEV_OOF_RECALL_FLOOR = 0.99
+DEV_OOF_PRECISION_FLOOR = 0.90
 
 
 def load(part: str) -> list[dict[str, str]]:
@@ -73,13 +88,28 @@ def test_sets_do_not_share_a_message() -> None:
     assert not {row["text"] for row in DEV} & {row["text"] for row in load("holdout")}
 
 
-def test_dev_set_does_not_regress() -> None:
-    found = [detect_crisis(row["text"]) is not None for row in DEV]
+def _recall_precision(found: list[bool]) -> tuple[float, float]:
     tp = sum(hit and row["label"] == "1" for hit, row in zip(found, DEV, strict=True))
     fp = sum(hit and row["label"] == "0" for hit, row in zip(found, DEV, strict=True))
     positives = sum(row["label"] == "1" for row in DEV)
-    assert tp / positives >= DEV_RECALL_FLOOR
-    assert tp / (tp + fp) >= DEV_PRECISION_FLOOR
+    return tp / positives, tp / (tp + fp)
+
+
+@pytest.mark.parametrize("detect", [detect_crisis, detect_by_rules], ids=["combined", "rules alone"])
+def test_dev_set_does_not_regress(detect: Callable[[str], CrisisSignal | None]) -> None:
+    recall, precision = _recall_precision([detect(row["text"]) is not None for row in DEV])
+    assert recall >= DEV_RECALL_FLOOR
+    assert precision >= DEV_PRECISION_FLOOR
+
+
+def test_dev_set_out_of_fold_does_not_regress() -> None:
+    with (DATA / "crisis_dev_oof.csv").open(encoding="utf-8", newline="") as handle:
+        oof = [float(row["probability"]) for row in csv.DictReader(handle)]
+    recall, precision = _recall_precision(
+        [combine(row["text"], probability) is not None for row, probability in zip(DEV, oof, strict=True)]
+    )
+    assert recall >= DEV_OOF_RECALL_FLOOR
+    assert precision >= DEV_OOF_PRECISION_FLOOR
 
 
 def test_dev_set_severity_and_about_mostly_agree() -> None:
