@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 MODEL_FILE: Final = Path(__file__).with_name("crisis_model.json.gz")
-_WORD_CACHE: Final = 50_000  # distinct words kept with their n-grams, a few MB at most
+_WORD_CACHE: Final = 20_000  # distinct words kept with their known n-grams: about 5 MB at most
 _SUBLINEAR_KEPT: Final = 256
 _SUBLINEAR: Final = (0.0, *(1.0 + math.log(count) for count in range(1, _SUBLINEAR_KEPT)))  # sublinear tf
 _FOLD: Final = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
@@ -68,8 +68,9 @@ class _Vectoriser:
     high: int
     token_pattern: re.Pattern[str] | None
     terms: dict[str, tuple[float, float]]  # n-gram -> (idf squared, weight with the idf folded in)
+    canonical: dict[str, str] = field(compare=False, repr=False)  # n-gram -> the same string, the vocabulary's own
     # char_wb n-grams never cross a word, so each distinct word's known n-grams are found once and kept.
-    known_in_word: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, compare=False, repr=False)
+    known_in_word: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def counts(self, text: str) -> Counter[str]:
         """How often each known n-gram occurs in the text (unknown n-grams count for nothing)."""
@@ -85,8 +86,12 @@ class _Vectoriser:
         """The known n-grams of one word, each as often as it occurs in it."""
         known = self.known_in_word.get(word)
         if known is None:
-            terms = self.terms
-            known = tuple(gram for gram in char_wb_ngrams(word, self.low, self.high) if gram in terms)
+            # The vocabulary's own string objects are kept, not the fresh slices, so a cached word costs a few
+            # pointers per n-gram.
+            canonical = self.canonical
+            known = tuple(
+                gram for gram in map(canonical.get, char_wb_ngrams(word, self.low, self.high)) if gram is not None
+            )
             if len(self.known_in_word) >= _WORD_CACHE:
                 self.known_in_word.clear()
             self.known_in_word[word] = known
@@ -156,6 +161,7 @@ def from_data(data: dict[str, Any]) -> CrisisModel:
                 high=part["ngram_range"][1],
                 token_pattern=re.compile(part["token_pattern"]) if part.get("token_pattern") else None,
                 terms=terms,
+                canonical={gram: gram for gram in terms},
             )
         )
     return CrisisModel(

@@ -22,6 +22,9 @@ How a text is checked:
 4. The hits are judged as a whole: a clause that is clearly past ("for ti år siden ...") in a message that says the
    person is well now gives no alarm; a professional asking about their work, or a joke ("lol") without a
    "not a joke", does not fire on words alone; a third-party report is marked ``about="other"``.
+5. When no rule stands, the learned layer (bot/crisis_model.py) may fire alone (rule id ``model.p40``...``p90``):
+   only on three words or more that hold a word some rule's gate is anchored on, at its CV-chosen threshold, and
+   in a message the rules judge past and recovered only at a much higher one.
 
 Severity: ``acute`` (plan or time, preparation, means at hand, a dangerous place now, an overdose taken, violence
 now, harm to others) and ``concern`` (ideation, passive wish, burden, self-harm). The figures on the labelled sets
