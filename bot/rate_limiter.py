@@ -12,7 +12,8 @@ call except getUpdates through the ExtBot's rate limiter, so one object sees the
   a reply inside a conversation is not slowed down by it;
 - 20 calls a minute per group or channel;
 - a 429 pauses *every* call for its retry_after, and the call that met it is tried again after the pause,
-  so a reply is delayed, never dropped (up to `max_retries` 429s in a row).
+  so a reply is delayed, never dropped (an outbox send up to `max_retries` times: the outbox retries its rows);
+- a reply that meets a 5xx or a lost connection is tried again up to `max_retries` times.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.shutdown import StoppingTimedOut
@@ -121,9 +122,20 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 seconds = _seconds(error.retry_after)
                 self._pause(seconds)
                 logger.warning("telegram_429 endpoint=%s retry_after=%.0f retry=%d", endpoint, seconds, retries)
-                if retries >= self._max_retries:
+                # The outbox keeps its own rows and retries; a reply in a conversation is tried until it goes
+                # out or Makker stops (then its update stays in the inbox), so a person's state never moves
+                # past what they were shown.
+                if outbox and retries >= self._max_retries:
                     raise
                 retries += 1
+            except NetworkError as error:
+                # Telegram's 5xx and lost connections (not BadRequest, Forbidden or a timeout, whose request
+                # may have arrived): a reply is tried again a few times, a quarter of a second apart and more.
+                if outbox or type(error) is not NetworkError or retries >= self._max_retries:
+                    raise
+                retries += 1
+                logger.warning("telegram_unavailable endpoint=%s retry=%d", endpoint, retries)
+                await asyncio.sleep(min(0.25 * retries, self._give_up_if_stopping(time.monotonic())))
 
     async def _wait_out_pause(self) -> None:
         """Calls that deliver no message (answering a button, the command menu) are not counted, but they
