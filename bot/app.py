@@ -29,15 +29,17 @@ from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
 from bot.inbox import Inbox
 from bot.inbox_updater import InboxUpdater
+from bot.matches import build_match_service
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
+from bot.peer_texts import render as render_peer_text
 from bot.rate_limiter import MakkerRateLimiter
 from bot.router import Conversation, Kind, Router
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, privacy, safety
+from handlers import common, guards, intake, match, offers, privacy, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -66,6 +68,7 @@ BUTTON_HANDLERS = {
     buttons.IntakeButton: intake.button,
     buttons.SuggestionButton: match.choose,
     buttons.PrivacyButton: privacy.delete_answer,
+    buttons.OfferButton: offers.answer,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
@@ -167,6 +170,7 @@ async def _post_init(application: Application) -> None:
         router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
     svc.first_aid = CrisisFirstAid(application.bot, svc)
+    svc.matches = build_match_service(store, svc.matchmaker, settings)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())
@@ -175,7 +179,14 @@ async def _post_init(application: Application) -> None:
     if resent or unknown:
         logger.warning("outbox_recovered resent=%d unknown=%d", resent, unknown)
     await _set_command_menu(application, catalogue)
-    dispatcher = OutboxDispatcher(store, catalogue, per_second=settings.outbox_rate_per_second)
+    dispatcher = OutboxDispatcher(
+        store,
+        catalogue,
+        per_second=settings.outbox_rate_per_second,
+        render=lambda language, key, params: render_peer_text(
+            catalogue, language, key, params, geography=geography, zone=settings.zone
+        ),
+    )
     application.bot_data[DISPATCHER_KEY] = dispatcher
     jobs.schedule(application, settings, dispatcher)
     logger.info("started bot_id=%d", application.bot.id)
