@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import buttons, jobs
+from bot.clock import utc_now
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
 from bot.cpu import pin_to_one_cpu
@@ -34,12 +35,13 @@ from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.peer_texts import render as render_peer_text
 from bot.rate_limiter import MakkerRateLimiter
+from bot.relay import Relay
 from bot.router import Conversation, Kind, Router
 from bot.services import SERVICES_KEY, Services
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, offers, privacy, safety
+from handlers import common, guards, intake, match, offers, privacy, relay, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -72,7 +74,7 @@ BUTTON_HANDLERS = {
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
-CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message),)
+CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message), Conversation(Kind.RELAY, relay.on_message))
 
 
 def build_application(
@@ -130,11 +132,15 @@ def register_handlers(application: Application) -> None:
         ("delete", privacy.delete_command),
         ("forslag", match.suggestions_command),
         ("suggestions", match.suggestions_command),
+        ("afslut", relay.end_command),
+        ("end", relay.end_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
     # Every button, by its kind in bot/buttons.py; forged, stale and malformed presses end in this one handler too.
     application.add_handler(CallbackQueryHandler(button_dispatcher(BUTTON_HANDLERS)))
+    # An edit of a relayed message follows it to the other side, or the writer is told it did not.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, relay.on_edit))
     # Free text, photos, voice notes ...: to the conversation that owns the person's messages, or a word on what to do.
     application.add_handler(
         MessageHandler(
@@ -171,6 +177,7 @@ async def _post_init(application: Application) -> None:
     )
     svc.first_aid = CrisisFirstAid(application.bot, svc)
     svc.matches = build_match_service(store, svc.matchmaker, settings)
+    svc.relay = Relay(store, utc_now)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())

@@ -21,6 +21,7 @@ from matching.geo import Geography
 
 if TYPE_CHECKING:
     from bot.matches import MatchService
+    from bot.relay import Relay
     from handlers.first_aid import CrisisFirstAid
     from handlers.intake_views import IntakeViews
 
@@ -41,6 +42,7 @@ class Services:
     router: Router
     first_aid: CrisisFirstAid | None = None
     matches: MatchService | None = None  # offers, matches, reports and erasure of the peers' side (bot/matches.py)
+    relay: Relay | None = None  # where a relayed message goes (bot/relay.py)
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
     _client_language_stored: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot.buttons import DECLINE_REASONS, OfferButton, pack
 from bot.context import MakkerContext
 from bot.outcomes import Result
+from bot.router import Kind
 from handlers.buttons import Press
 from handlers.peer_replies import matches, text_of
 
@@ -34,6 +35,11 @@ async def answer(press: Press, context: MakkerContext, button: OfferButton) -> N
         logger.info("offer_answer_refused user_id=%d refusal=%s", user.id, result.refusal)
         await press.answer(text, alert=True)
         return
+    match = getattr(result, "match", None)
+    if match is not None:  # both sides' next messages go to the relay
+        router = context.services.router
+        await router.claim(match.peer_user_id, Kind.RELAY)
+        await router.claim(match.user_id, Kind.RELAY)
     await press.answer()
     await _remove_buttons(press)
     await context.bot.send_message(press.chat_id, text)
