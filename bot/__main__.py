@@ -17,8 +17,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, freeze_start_up_objects
+from bot.backup import copy_database
 from bot.config import DatabaseSettings, Settings, describe_error
-from bot.db import SchemaTooNewError, connect, migrate
+from bot.db import SchemaTooNewError, check_writable, connect, migrate
 from bot.logging_setup import configure_logging
 from bot.store import Store
 from bot.store.initiatives import ImportResult
@@ -64,14 +65,18 @@ def _settings(kind: type[SettingsT]) -> SettingsT:
 
 
 async def _migrate_database(path: Path) -> list[str]:
+    """Open, prove the database can be written, and migrate: any fault is one line for the operator."""
     try:
         connection = await connect(path)
     except (sqlite3.Error, OSError) as error:
         raise StartupError(f"cannot open the database at {path}: {error}") from None
     try:
+        await check_writable(connection)
         return [f"{m.version:04d}_{m.name}" for m in await migrate(connection)]
     except SchemaTooNewError as error:
         raise StartupError(str(error)) from None
+    except sqlite3.Error as error:
+        raise StartupError(f"cannot write the database at {path}: {error}") from None
     finally:
         await connection.close()
 
@@ -108,23 +113,29 @@ def _import_initiatives(file: Path) -> int:
 
 async def _import(path: Path, initiatives: list[Initiative]) -> ImportResult:
     await _migrate_database(path)
-    store = await Store.open(path, default_geography())
+    try:
+        store = await Store.open(path, default_geography())
+    except (sqlite3.Error, OSError) as error:
+        raise StartupError(f"cannot open the database at {path}: {error}") from None
     try:
         return await store.initiatives.import_all(initiatives)
+    except sqlite3.Error as error:
+        raise StartupError(f"nothing imported: cannot write the database at {path}: {error}") from None
     finally:
         await store.close()
 
 
 def _backup(target: Path) -> int:
-    """SQLite's online backup: a consistent copy even while the bot writes."""
+    """SQLite's online backup: a consistent copy even while the bot writes, or no file at all."""
     settings = _settings(DatabaseSettings)
     if not settings.database_path.exists():
         raise StartupError(f"there is no database at {settings.database_path}")
     if target.exists():
         raise StartupError(f"{target} exists already; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(settings.database_path) as source, sqlite3.connect(target) as copy:
-        source.backup(copy)
+    try:
+        copy_database(settings.database_path, target)
+    except (sqlite3.Error, OSError) as error:
+        raise StartupError(f"no backup made: {error}") from None
     print(f"Backed up {settings.database_path} to {target}")
     return 0
 

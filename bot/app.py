@@ -19,7 +19,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot import buttons, jobs
 from bot.clock import utc_now
@@ -38,6 +38,7 @@ from bot.rate_limiter import MakkerRateLimiter
 from bot.relay import Relay
 from bot.router import Conversation, Kind, Router
 from bot.services import SERVICES_KEY, Services
+from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
@@ -53,7 +54,9 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "settings"
 DISPATCHER_KEY = "outbox_dispatcher"
-SHUTDOWN_SEND_SECONDS = 10  # how long a stopping bot lets sends under way finish (a 429 pause can be long)
+REQUESTS_KEY = "requests"
+# How long a stopping bot lets outbox sends under way finish: within the five seconds a stop may take.
+SHUTDOWN_SEND_SECONDS = 2.0
 # PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
@@ -84,13 +87,16 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
 ) -> Application:
     """Everything but the network loop; tests pass an offline request to run it without Telegram."""
+    # PTB's own choices when it builds the connections: a pool of 256 to send, one to poll; bounded, so
+    # that a stop signal ends every call to Telegram in time (bot/shutdown.py).
+    send_request = request or BoundedRequest(connection_pool_size=256)
+    poll_request = get_updates_request or request or BoundedRequest(connection_pool_size=1)
     bot = MakkerBot(
         settings.bot_token.get_secret_value(),
         base_url=settings.bot_api_url,
         base_file_url=settings.bot_api_file_url,
-        # PTB's own choices when it builds the connections: a pool of 256 to send, one to poll.
-        request=request or HTTPXRequest(connection_pool_size=256),
-        get_updates_request=get_updates_request or request or HTTPXRequest(connection_pool_size=1),
+        request=send_request,
+        get_updates_request=poll_request,
         defaults=Defaults(tzinfo=settings.zone),
         rate_limiter=MakkerRateLimiter(settings.outbox_rate_per_second),
     )
@@ -106,6 +112,7 @@ def build_application(
         .build()
     )
     application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[REQUESTS_KEY] = (send_request, poll_request)
     register_handlers(application)
     return application
 
@@ -196,6 +203,7 @@ async def _post_init(application: Application) -> None:
     )
     application.bot_data[DISPATCHER_KEY] = dispatcher
     jobs.schedule(application, settings, dispatcher)
+    install_stop_signals(application, application.bot_data[REQUESTS_KEY])
     logger.info("started bot_id=%d", application.bot.id)
 
 

@@ -41,7 +41,7 @@ class Settings(DatabaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
 
-    flood_max_updates: int = Field(default=20, ge=1)
+    flood_max_updates: int = Field(default=30, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_rate_per_second: int = Field(default=25, ge=1)

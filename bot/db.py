@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# How long a write waits for a lock another process holds before it fails.
+BUSY_TIMEOUT_MS = 5000
 
 
 class SchemaTooNewError(RuntimeError):
@@ -36,12 +38,30 @@ async def connect(path: Path) -> aiosqlite.Connection:
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     connection = await aiosqlite.connect(path, isolation_level=None)
-    connection.row_factory = aiosqlite.Row
-    await connection.execute("PRAGMA journal_mode=WAL")
-    await connection.execute("PRAGMA synchronous=NORMAL")
-    await connection.execute("PRAGMA busy_timeout=5000")
-    await connection.execute("PRAGMA foreign_keys=ON")
+    try:
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        # Erased rows are overwritten with zeros, not just unlinked: /delete leaves nothing to read in the file.
+        await connection.execute("PRAGMA secure_delete=ON")
+    except BaseException:
+        # aiosqlite's thread keeps the process alive until the connection is closed: a file that is not
+        # a database must end in one line, never in a hang.
+        await connection.close()
+        raise
     return connection
+
+
+async def check_writable(connection: aiosqlite.Connection) -> None:
+    """Write and roll back, so that a read-only file or folder (or a lock held too long) is found at
+    start-up, not by the first person whose answer cannot be saved. Raises sqlite3.Error."""
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        await connection.execute("CREATE TABLE makker_write_probe (x INTEGER)")
+    finally:
+        await connection.execute("ROLLBACK")
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:

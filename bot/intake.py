@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from bot.text_safety import has_visible_character, without_bidi_controls
 from matching.taxonomy import AgeBand, ContactMode, ForWhom, GenderPreference, Language, SupportForm, TargetGroup
 from matching.words import topics_named
 
@@ -176,8 +177,8 @@ def set_online_only(draft: Draft) -> Draft:
 def set_free_text(draft: Draft, text: str) -> Draft:
     if draft.step is not Step.FREE_TEXT:
         raise InvalidAnswer("intake.hint.stale_button")
-    cleaned = text.strip()
-    if not cleaned:
+    cleaned = without_bidi_controls(text).strip()
+    if not has_visible_character(cleaned):
         raise InvalidAnswer("intake.hint.empty_text")
     if len(cleaned) > FREE_TEXT_MAX:
         raise InvalidAnswer("intake.hint.too_long")

@@ -4,7 +4,8 @@ Telegram allows a bot about 30 messages a second overall, one a second to a priv
 bot starts, and 20 a minute to a group; beyond that it answers 429 with a retry_after. PTB passes every
 call except getUpdates through the ExtBot's rate limiter, so one object sees them all:
 
-- a global budget (OUTBOX_RATE_PER_SECOND, default 25): calls start evenly spaced, 1/25 s apart and 4% more,
+- a global budget (OUTBOX_RATE_PER_SECOND, default 25) for calls that send or edit a message (answering a
+  button press is not counted): they start evenly spaced, 1/25 s apart and 4% more,
   so that Telegram's one-second windows never see more even when some calls are a little late on the way;
   replies a person waits for go before outbox sends that wait for the same budget;
 - one outbox send a second per private chat (outbox sends say so with rate_limit_args, see OUTBOX_SEND);
@@ -91,9 +92,13 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         outbox = bool(rate_limit_args and rate_limit_args.get("outbox"))
         chat_id = data.get("chat_id")
+        counted = _delivers_a_message(endpoint)
         retries = 0
         while True:
-            await self._acquire(chat_id, outbox)
+            if counted:
+                await self._acquire(chat_id, outbox)
+            else:
+                await self._wait_out_pause()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -103,6 +108,13 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 if retries >= self._max_retries:
                     raise
                 retries += 1
+
+    async def _wait_out_pause(self) -> None:
+        """Calls that deliver no message (answering a button, the command menu) are not counted, but they
+        still wait while a 429 pauses everything."""
+        wait = self._paused_until - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)  # a later 429 met meanwhile is waited out by the next call
 
     def _pause(self, seconds: float) -> None:
         self.pauses += 1
@@ -165,6 +177,12 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         for group, window in list(self._groups.items()):
             if window.wait_needed(now) <= 0 and not window.starts:
                 del self._groups[group]
+
+
+def _delivers_a_message(endpoint: str) -> bool:
+    """Telegram's limits count the messages a bot sends and edits; answering a button press, getMe or the
+    command menu is not a message to anyone."""
+    return endpoint.startswith(("send", "copy", "forward", "edit"))
 
 
 def _is_private(chat_id: Any) -> bool:

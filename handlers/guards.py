@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -9,6 +10,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import MakkerContext
+from bot.update_processor import PerUserUpdateProcessor
 from handlers import replay, safety
 
 logger = logging.getLogger(__name__)
@@ -46,16 +48,23 @@ async def show_instead_of_applying_again(update: Update, context: MakkerContext)
 
 
 async def hold_back_flood(update: Update, context: MakkerContext) -> None:
-    """Someone writing very fast gets one friendly notice; the rest of the burst is not answered,
-    except a message about suicide or danger, which always gets the crisis message."""
+    """Someone writing faster than the flood limit: their last update is answered once it may be (within
+    a second); earlier ones of the burst are dropped, with one notice asking to send the last again.
+    A message about suicide or danger is never held: it always gets the crisis message at once."""
     user = update.effective_user
     if user is None:
         return
-    verdict = context.services.flood.check(user.id, time.monotonic())
-    if verdict.allowed:
+    processor = context.application.update_processor
+    more_queued = isinstance(processor, PerUserUpdateProcessor) and processor.pending(user.id) > 1
+    verdict = context.services.flood.check(user.id, time.monotonic(), more_queued=more_queued)
+    if verdict.allowed and verdict.wait <= 0:
         return
     if safety.is_crisis(update):
         return  # never hold back someone writing about suicide or danger: the crisis check answers
+    if verdict.allowed:
+        logger.info("flood_delayed user_id=%d seconds=%.2f", user.id, verdict.wait)
+        await asyncio.sleep(verdict.wait)  # this person's later updates wait behind it, in order
+        return
     if verdict.notify:
         logger.info("flood_held user_id=%d", user.id)
         if update.effective_chat:

@@ -73,13 +73,7 @@ async def _send(
     waiting: bool,
 ) -> None:
     t = svc.catalogue.text
-    if nothing_fits:
-        head = t(language, "match.nothing_fits")
-    elif suggestions:
-        head = t(language, "match.intro")
-    else:
-        head = t(language, "match.none_yet")
-    lines = [head]
+    lines = [t(language, _head_key(bool(suggestions), nothing_fits=nothing_fits, waiting=waiting))]
     buttons = []
     # Described together, the suggestions' reads share one trip to the database.
     described = await asyncio.gather(*(_describe(svc, suggestion, language) for suggestion in suggestions))
@@ -99,6 +93,18 @@ async def _send(
         lines.append(t(language, "match.waiting"))
     lines.append(t(language, "match.footer"))
     await makker_bot(context).send_text(chat_id, "\n\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+def _head_key(any_shown: bool, *, nothing_fits: bool, waiting: bool) -> str:
+    """Only what is so: the waiting list is named only when the request waits (a minor's never does, as
+    minors are not matched to individual peers), and a list is announced only when one follows."""
+    if any_shown and not nothing_fits:
+        return "match.intro"
+    if any_shown:
+        return "match.nothing_fits" if waiting else "match.honest.nothing_fits_minor"
+    if waiting:
+        return "match.none_yet"
+    return "match.honest.nothing_for_minor" if nothing_fits else "match.honest.none_now"
 
 
 async def _describe(svc: Services, suggestion: StoredSuggestion, language: str) -> tuple[str, str]:

@@ -48,9 +48,8 @@ async def check_message(update: Update, context: MakkerContext) -> None:
     signal = detect_crisis(text)
     if signal is None:
         return
-    logger.warning(
-        "crisis_detected user_id=%d category=%s rule=%s", update.effective_user.id, signal.category, signal.rule
-    )
+    # Never beside the person's id: the log would tie a health fact to a person (counts and rules suffice).
+    logger.warning("crisis_detected category=%s rule=%s", signal.category, signal.rule)
     if context.user_data is not None:
         context.user_data[_SHOWN_KEY] = update.update_id
     if not await _answered_on_arrival(update, context):
@@ -58,8 +57,7 @@ async def check_message(update: Update, context: MakkerContext) -> None:
 
 
 async def crisis_command(update: Update, context: MakkerContext) -> None:
-    user_id = update.effective_user.id if update.effective_user else None
-    logger.info("crisis_requested user_id=%s", user_id)
+    logger.info("crisis_requested")  # without the person's id, like crisis_detected
     if not await _answered_on_arrival(update, context):
         await _send(update, context, "crisis.intro_command")
 

@@ -38,14 +38,24 @@ def test_language_choice() -> None:
 
 
 def test_flood_guard_holds_back_and_notifies_once() -> None:
-    guard = FloodGuard(max_updates=3, window_seconds=10)
-    verdicts = [guard.check(1, now=0.1 * i) for i in range(6)]
+    guard = FloodGuard(max_updates=3, window_seconds=10)  # a burst of 3, then one each 3.3 s
+    verdicts = [guard.check(1, now=0.1 * i, more_queued=True) for i in range(6)]
     assert [v.allowed for v in verdicts] == [True, True, True, False, False, False]
     assert [v.notify for v in verdicts] == [False, False, False, True, False, False]
     assert guard.check(2, now=0.6).allowed, "another person is not affected"
-    assert guard.check(1, now=10.5).allowed, "the window moves on"
+    assert guard.check(1, now=3.5).allowed, "the bucket refills"
     guard.forget_idle(now=100)
-    assert guard._recent == {}
+    assert guard._buckets == {}
+
+
+def test_flood_guard_holds_the_last_update_until_it_may_be_answered() -> None:
+    guard = FloodGuard(max_updates=30, window_seconds=10)
+    for i in range(30):
+        assert guard.check(1, now=0.01 * i).allowed
+    last = guard.check(1, now=0.3)  # nothing queued behind it: answered once a token is due
+    assert last.allowed and 0 < last.wait <= 1 / 3
+    dropped = guard.check(1, now=0.31, more_queued=True)
+    assert not dropped.allowed and dropped.notify
 
 
 def _update(update_id: int, user_id: int) -> Update:

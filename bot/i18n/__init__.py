@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.text_safety import without_bidi_controls
+
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
 _CATALOGUE_DIR = Path(__file__).resolve().parent
@@ -44,7 +46,9 @@ class Catalogue:
         template = texts.get(key)
         if template is None:
             template = self._texts[DEFAULT_LANGUAGE][key]
-        return template.format(**params)
+        # Whatever a person typed (a name, an answer) is shown without bidi controls: see bot/text_safety.py.
+        shown = {name: without_bidi_controls(v) if isinstance(v, str) else v for name, v in params.items()}
+        return template.format(**shown)
 
     def keys(self, language: str) -> set[str]:
         return set(self._texts[language])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 Work = Callable[[sqlite3.Connection], T]
 
 # The Telegram update being handled in this task, if any (bot/update_processor.py sets it). A write made
@@ -93,6 +95,18 @@ class Database:
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         values = tuple(params)
         return await self.read(lambda connection: connection.execute(sql, values).fetchall())
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it; a reader elsewhere may keep it from
+        completing, and then the next checkpoint finishes the work (never an error for the caller)."""
+
+        # Straight to aiosqlite, not into a batch: a checkpoint cannot run inside the batch's transaction,
+        # and aiosqlite's one thread runs it between batches, when no transaction is open.
+        try:
+            async with self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                await cursor.fetchall()
+        except sqlite3.Error as error:
+            logger.warning("checkpoint_failed error=%s", type(error).__name__)
 
     async def close(self) -> None:
         """Finish what is queued, then close."""

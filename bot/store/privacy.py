@@ -78,5 +78,11 @@ class PrivacyRepository:
         return await self._db.transaction(lambda connection: export_rows(connection, user_id))
 
     async def erase(self, user_id: int) -> int:
-        """Delete every row about the person in one transaction; returns how many rows went."""
-        return await self._db.transaction(lambda connection: erase_rows(connection, user_id))
+        """Delete every row about the person in one transaction; returns how many rows went.
+
+        secure_delete (bot/db.py) zeroes what is deleted, and the checkpoint afterwards moves that into
+        the database file and empties the WAL, whose older frames still held the erased rows.
+        """
+        erased = await self._db.transaction(lambda connection: erase_rows(connection, user_id))
+        await self._db.checkpoint()
+        return erased

@@ -101,19 +101,19 @@ def test_finding_2_a_redelivered_update_has_its_effect_once_even_right_after_a_k
     person = Person(api, 7200)
     person.say("/start", "Giver du samtykke")
     person.tap("c:yes", "Hvem søger du støtte til?")
-    person.tap("i:whom:pick:relative", "Hvad handler det om?")
-    message = next(m for m in reversed(api.messages(7200)) if "i:grp:tog:relatives" in str(m.get("reply_markup")))
+    person.tap("i:whom:pick:relative", "Hvad handler det om for den, du er pårørende til?")
+    message = next(m for m in reversed(api.messages(7200)) if "i:grp:tog:mental_health" in str(m.get("reply_markup")))
     person.mark = api.mark()
-    toggle = api.press_button(7200, message["message_id"], "i:grp:tog:relatives")
-    person.wait("✅ Pårørende")
+    toggle = api.press_button(7200, message["message_id"], "i:grp:tog:mental_health")
+    person.wait("✅ Psykiske vanskeligheder")
     bot.kill()  # within a second of the toggle: before the old code saved its dedup ids
     api.push_update(toggle)  # Telegram delivers it again
     bot.start()
-    person.tap("i:grp:tog:mental_health", "✅ Psykiske vanskeligheder")
+    person.tap("i:grp:tog:substance_use", "✅ Misbrug")
     assert bot.stop() == 0
     with sqlite3.connect(bot.database) as db:
         answers = db.execute("SELECT answers FROM intake_drafts WHERE user_id = 7200").fetchone()[0]
-    assert '"relatives"' in answers and '"mental_health"' in answers, "the toggle was applied once, not twice"
+    assert '"mental_health"' in answers and '"substance_use"' in answers, "the toggle was applied once, not twice"
 
 
 class DatabaseLock:

@@ -39,7 +39,7 @@ WALK: list[tuple[str, str, tuple[str, ...]]] = [
     ("tap", "c:yes", ("Hvem søger du støtte til?",)),
     ("tap", "i:whom:pick:relative", ("Hvad handler det om?",)),
     ("tap", "i:grp:tog:mental_health", ("✅ Psykiske vanskeligheder",)),
-    ("tap", "i:grp:tog:relatives", ("✅ Pårørende",)),
+    ("tap", "i:grp:tog:substance_use", ("✅ Misbrug",)),
     ("tap", "i:grp:done", ("Hvor gammel er du?",)),
     ("tap", "i:age:pick:40_64", ("Hvor bor du?",)),
     ("say", "aarhus", ("Hvilken slags støtte",)),

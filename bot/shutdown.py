@@ -1,0 +1,101 @@
+"""Stopping within five seconds, whatever state the network is in.
+
+PTB stops in order: the updater (one last getUpdates to confirm what was fetched), the updates being
+handled, the running jobs, then the connections. Each call to Telegram may wait its full timeouts (5 s
+by default), and a handler or the outbox may make several in a row, so with Telegram unreachable a
+SIGTERM took 25 s. Here a stop signal gives every call to Telegram, in flight or still to come, a common
+deadline: what has not been answered by then fails as a timeout (the update's state is saved already,
+state before speech), and the rest of the shutdown runs on. Updates not yet started are left for the
+restart (bot/update_processor.py), except crisis messages, which are still answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from telegram.error import TimedOut
+from telegram.ext import Application
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from bot.update_processor import PerUserUpdateProcessor
+
+logger = logging.getLogger(__name__)
+
+# From the stop signal, how long calls to Telegram may still take: the rest of the 5 s is for the
+# database and closing the connections.
+CALLS_GRACE_SECONDS = 2.5
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StoppingTimedOut(TimedOut):
+    """A call to Telegram given up because Makker is stopping: nothing to report, nobody to blame."""
+
+
+class BoundedRequest(HTTPXRequest):
+    """PTB's HTTPX request with a deadline that `stop_by` sets for every call, including those under way.
+
+    Each call runs inside asyncio.timeout_at, which costs no task and no timer until a deadline is set.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: float | None = None
+        self._in_flight: set[asyncio.Timeout] = set()
+
+    def stop_by(self, deadline: float) -> None:
+        """`deadline` in the event loop's clock: calls under way and to come end by then."""
+        self._deadline = deadline
+        for timeout in self._in_flight:
+            when = timeout.when()
+            timeout.reschedule(deadline if when is None else min(when, deadline))
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        try:
+            async with asyncio.timeout_at(self._deadline) as timeout:
+                self._in_flight.add(timeout)
+                try:
+                    return await super().do_request(
+                        url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+                    )
+                finally:
+                    self._in_flight.discard(timeout)
+        except TimeoutError:
+            raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up") from None
+
+
+def install_stop_signals(application: Application, requests: tuple[BaseRequest, ...]) -> None:
+    """Replace PTB's handlers for SIGINT and SIGTERM with ones that first set the calls' deadline.
+
+    Called from post_init, when the loop runs; PTB's own handlers cover a signal that comes earlier.
+    """
+    bounded = [request for request in requests if isinstance(request, BoundedRequest)]
+    if not bounded:  # an offline request (tests): no network to bound, and the test runner keeps its signals
+        return
+    loop = asyncio.get_running_loop()
+
+    def stop(signal_number: signal.Signals) -> None:
+        logger.info("stopping signal=%s", signal_number.name)
+        deadline = loop.time() + CALLS_GRACE_SECONDS
+        for request in bounded:
+            request.stop_by(deadline)
+        if isinstance(application.update_processor, PerUserUpdateProcessor):
+            application.update_processor.stop_starting()
+        application.stop_running()
+
+    for signal_number in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(signal_number, stop, signal_number)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals on this platform
+            logger.debug("stop_signal_not_installed signal=%s", signal_number.name)
