@@ -53,6 +53,7 @@ class Inbox:
         self._admin_ids = list(admin_ids)
         self._replaying: set[int] = set()  # 'applied' updates handed over again after a restart
         self._handled: list[int] = []
+        self._left_unhandled: set[int] = set()  # given up at a stop: left for the next start
         self._flusher: asyncio.Task[None] | None = None
 
     async def accept(self, raw_updates: list[RawUpdate]) -> int:
@@ -82,6 +83,20 @@ class Inbox:
                 await self._hand_over(raw["update_id"], raw)
         return max(update_id for update_id, _ in rows)
 
+    async def hand_over_unstored(self, raw_updates: list[RawUpdate]) -> int:
+        """The database has refused this batch for a while: hand it over all the same, so that nobody waits
+        without an answer; their handlers meet the same fault and say honestly that nothing was saved. These
+        updates are not in the inbox, so a crash before they are handled loses them. Returns the newest id."""
+        seen: set[int] = set()
+        for raw in raw_updates:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if isinstance(update_id, int) and update_id not in seen:
+                seen.add(update_id)
+                await self._hand_over(update_id, raw)
+        if seen:
+            logger.warning("inbox_handed_over_unstored count=%d", len(seen))
+        return max(seen, default=0)
+
     async def replay(self) -> int:
         """Hand over what a crash left unhandled, oldest first; returns how many."""
         unhandled = await self._store.inbox.unhandled()
@@ -97,8 +112,16 @@ class Inbox:
         """True for an update whose effect was stored before a crash: it must not be applied again."""
         return update_id in self._replaying
 
+    def leave_unhandled(self, update_id: int) -> None:
+        """Its reply was given up because Makker is stopping: the update stays in the inbox, and the next
+        start handles it again (or, if its effect was stored, shows the person where they are)."""
+        self._left_unhandled.add(update_id)
+
     def handled(self, update_id: int) -> None:
         """Called once the Application is done with an update; the marks are written in batches."""
+        if update_id in self._left_unhandled:
+            self._left_unhandled.discard(update_id)
+            return
         self._replaying.discard(update_id)
         self._handled.append(update_id)
         if self._flusher is None or self._flusher.done():

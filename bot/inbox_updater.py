@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
@@ -39,6 +40,9 @@ BATCH_LIMIT = 100
 # old offset this often, so that crisis messages that arrive meanwhile are still answered at once.
 PEEK_INTERVAL = 0.25
 MAX_BACKOFF = 30.0
+# How long a batch may wait for a database that refuses to store it before it is handed over unstored: its
+# handlers then meet the same fault and tell each person honestly that nothing was saved.
+UNSTORED_AFTER_SECONDS = 5.0
 
 
 def _value(argument: Any) -> Any:
@@ -84,6 +88,8 @@ class InboxUpdater(Updater):
     async def _poll(self, long_poll: float, allowed_updates: list[str] | None) -> None:
         offset: int | None = None
         storing: asyncio.Task[int] | None = None
+        batch: list[dict[str, Any]] = []
+        batch_since = 0.0
         backoff = 0.0
         while self.running:
             wait = 0.0 if storing is not None else long_poll
@@ -108,6 +114,9 @@ class InboxUpdater(Updater):
             updates = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
             self._first_aid(updates)
             if storing is None and updates:
+                if not batch:
+                    batch_since = time.monotonic()
+                batch = updates
                 storing = asyncio.get_running_loop().create_task(self._inbox().accept(updates), name="inbox:store")
             if storing is None:
                 continue
@@ -118,8 +127,14 @@ class InboxUpdater(Updater):
                 newest = storing.result()
             except Exception as error:  # the database refused: nothing was stored, ask for the same batch again
                 logger.warning("inbox_store_failed error=%s", type(error).__name__)
-                await asyncio.sleep(0.5)
+                if time.monotonic() - batch_since < UNSTORED_AFTER_SECONDS:
+                    await asyncio.sleep(0.5)
+                else:  # nobody may wait without an answer for as long as the database is down
+                    newest = await self._inbox().hand_over_unstored(batch)
+                    offset = newest + 1 if newest else offset
+                    batch = []
             else:
+                batch = []
                 if newest:
                     offset = newest + 1
             storing = None

@@ -12,7 +12,8 @@ call except getUpdates through the ExtBot's rate limiter, so one object sees the
   a reply inside a conversation is not slowed down by it;
 - 20 calls a minute per group or channel;
 - a 429 pauses *every* call for its retry_after, and the call that met it is tried again after the pause,
-  so a reply is delayed, never dropped (up to `max_retries` 429s in a row).
+  so a reply is delayed, never dropped (an outbox send up to `max_retries` times: the outbox retries its rows);
+- a reply that meets a 5xx or a lost connection is tried again up to `max_retries` times.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot.shutdown import StoppingTimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._last_outbox_send: dict[int, float] = {}
         self._groups: dict[int | str, _Window] = {}
         self._replies_waiting = 0
+        self._stop_deadline: float | None = None
         self.pauses = 0  # 429s met so far: tests and benchmarks read it
 
     async def initialize(self) -> None:
@@ -75,6 +79,19 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+    def stop_by(self, deadline: float) -> None:
+        """Makker is stopping (bot/shutdown.py): a call still waiting for its turn at `deadline` (the event
+        loop's clock, which is time.monotonic) is given up then, instead of holding up the stop."""
+        self._stop_deadline = deadline
+
+    def _give_up_if_stopping(self, now: float) -> float:
+        """How long a wait may last before the stop deadline; raises once it has passed."""
+        if self._stop_deadline is None:
+            return float("inf")
+        if now >= self._stop_deadline:
+            raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up")
+        return self._stop_deadline - now
 
     @property
     def paused_for(self) -> float:
@@ -105,16 +122,28 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 seconds = _seconds(error.retry_after)
                 self._pause(seconds)
                 logger.warning("telegram_429 endpoint=%s retry_after=%.0f retry=%d", endpoint, seconds, retries)
-                if retries >= self._max_retries:
+                # The outbox keeps its own rows and retries; a reply in a conversation is tried until it goes
+                # out or Makker stops (then its update stays in the inbox), so a person's state never moves
+                # past what they were shown.
+                if outbox and retries >= self._max_retries:
                     raise
                 retries += 1
+            except NetworkError as error:
+                # Telegram's 5xx and lost connections (not BadRequest, Forbidden or a timeout, whose request
+                # may have arrived): a reply is tried again a few times, a quarter of a second apart and more.
+                if outbox or type(error) is not NetworkError or retries >= self._max_retries:
+                    raise
+                retries += 1
+                logger.warning("telegram_unavailable endpoint=%s retry=%d", endpoint, retries)
+                await asyncio.sleep(min(0.25 * retries, self._give_up_if_stopping(time.monotonic())))
 
     async def _wait_out_pause(self) -> None:
         """Calls that deliver no message (answering a button, the command menu) are not counted, but they
         still wait while a 429 pauses everything."""
-        wait = self._paused_until - time.monotonic()
+        now = time.monotonic()
+        wait = self._paused_until - now
         if wait > 0:
-            await asyncio.sleep(wait)  # a later 429 met meanwhile is waited out by the next call
+            await asyncio.sleep(min(wait, self._give_up_if_stopping(now)))  # a later 429 is the next call's
 
     def _pause(self, seconds: float) -> None:
         self.pauses += 1
@@ -139,7 +168,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 if wait <= 0:
                     self._take(chat_id, outbox, now)
                     return
-                await asyncio.sleep(wait)
+                await asyncio.sleep(min(wait, self._give_up_if_stopping(now)))
         finally:
             if not outbox:
                 self._replies_waiting -= 1

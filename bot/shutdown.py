@@ -85,11 +85,16 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
         return
     loop = asyncio.get_running_loop()
 
+    from bot.rate_limiter import MakkerRateLimiter  # here: the rate limiter raises this module's StoppingTimedOut
+
     def stop(signal_number: signal.Signals) -> None:
         logger.info("stopping signal=%s", signal_number.name)
         deadline = loop.time() + CALLS_GRACE_SECONDS
         for request in bounded:
             request.stop_by(deadline)
+        limiter = application.bot.rate_limiter
+        if isinstance(limiter, MakkerRateLimiter):  # calls still waiting for their turn end by then too
+            limiter.stop_by(deadline)
         if isinstance(application.update_processor, PerUserUpdateProcessor):
             application.update_processor.stop_starting()
         application.stop_running()

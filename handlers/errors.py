@@ -45,6 +45,8 @@ async def on_error(update: object, context: MakkerContext) -> None:
     error = context.error
     if isinstance(error, StoppingTimedOut):  # Makker is stopping: no report, and no reply can go out now
         logger.info("reply_given_up_at_stop update_id=%s", update.update_id if isinstance(update, Update) else None)
+        if isinstance(update, Update):
+            context.services.inbox.leave_unhandled(update.update_id)  # answered after the restart instead
         return
     error_type = type(error).__name__
     update_id = update.update_id if isinstance(update, Update) else None

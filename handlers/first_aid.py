@@ -21,7 +21,7 @@ from bot.buttons import CrisisButton, pack
 from bot.clock import local_today
 from bot.safety import detect_crisis
 from bot.services import Services
-from handlers.safety import crisis_text
+from handlers.safety import crisis_text, intro_for
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ def crisis_intro(raw: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
                 return None
             if text.startswith("/") and text.split(maxsplit=1)[0].split("@")[0].lower() in _COMMANDS:
                 return message, "crisis.intro_command"
-            return (message, "crisis.intro_detected") if detect_crisis(text) is not None else None
+            signal = detect_crisis(text)
+            return (message, intro_for(signal)) if signal is not None else None
     return None
 
 

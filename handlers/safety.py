@@ -10,7 +10,7 @@ from bot.buttons import CrisisButton, pack
 from bot.clock import local_today
 from bot.context import MakkerContext
 from bot.i18n import Catalogue
-from bot.safety import detect_crisis
+from bot.safety import CrisisSignal, detect_crisis
 from bot.services import Services
 from handlers.buttons import Press
 
@@ -48,12 +48,24 @@ async def check_message(update: Update, context: MakkerContext) -> None:
     signal = detect_crisis(text)
     if signal is None:
         return
-    # Never beside the person's id: the log would tie a health fact to a person (counts and rules suffice).
-    logger.warning("crisis_detected category=%s rule=%s", signal.category, signal.rule)
+    # Without the user id: a crisis is a health fact and must not be tied to a person in the log.
+    logger.warning(
+        "crisis_detected severity=%s about=%s rules=%s", signal.severity, signal.about, ",".join(signal.rules)
+    )
     if context.user_data is not None:
         context.user_data[_SHOWN_KEY] = update.update_id
     if not await _answered_on_arrival(update, context):
-        await _send(update, context, "crisis.intro_detected")
+        await _send(update, context, intro_for(signal))
+
+
+def intro_for(signal: CrisisSignal) -> str:
+    """The catalogue key of the opening: acute danger opens with 112, and a helper gets advice for the other
+    person before the numbers everyone gets."""
+    if signal.about == "other":
+        return f"crisis.other.intro_{signal.severity}"
+    if signal.severity == "acute":
+        return "crisis.acute.intro"
+    return "crisis.intro_detected"
 
 
 async def crisis_command(update: Update, context: MakkerContext) -> None:

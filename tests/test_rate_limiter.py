@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.rate_limiter import GROUP_LIMIT, OUTBOX_SEND, MakkerRateLimiter
 from bot.telegram_bot import MakkerBot
@@ -70,7 +70,7 @@ async def test_a_429_pauses_every_call_and_the_reply_is_tried_again(
     assert limiter.pauses == 1
 
 
-async def test_a_reply_gives_up_after_the_retries() -> None:
+async def test_an_outbox_send_gives_up_after_the_retries_and_a_reply_does_not() -> None:
     limiter = MakkerRateLimiter(1000, max_retries=1)
     calls = 0
 
@@ -80,8 +80,44 @@ async def test_a_reply_gives_up_after_the_retries() -> None:
         raise RetryAfter(0)
 
     with pytest.raises(RetryAfter):
-        await limiter.process_request(always_429, (), {}, "sendMessage", {"chat_id": 1}, None)
+        await limiter.process_request(always_429, (), {}, "sendMessage", {"chat_id": 1}, OUTBOX_SEND)
+    assert calls == 2, "the outbox keeps the row and retries it itself"
+
+    async def four_429s_then_ok(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls <= 4:
+            raise RetryAfter(0)
+        return {"ok": True}
+
+    calls = 0
+    assert await limiter.process_request(four_429s_then_ok, (), {}, "editMessageText", {"chat_id": 1}, None)
+    assert calls == 5, "a reply in a conversation is tried until it goes out"
+
+
+async def test_a_reply_is_tried_again_after_a_5xx_but_not_after_a_bad_request() -> None:
+    limiter = MakkerRateLimiter(1000, max_retries=2)
+    calls = 0
+
+    async def one_502_then_ok(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise NetworkError("Bad Gateway")
+        return {"ok": True}
+
+    assert await limiter.process_request(one_502_then_ok, (), {}, "sendMessage", {"chat_id": 1}, None)
     assert calls == 2
+
+    async def refused(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        raise BadRequest("Message is too long")
+
+    calls = 0
+    with pytest.raises(BadRequest):
+        await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 1}, None)
+    assert calls == 1
 
 
 def test_groups_get_twenty_calls_a_minute() -> None:

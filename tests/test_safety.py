@@ -1,4 +1,4 @@
-"""The crisis detector: every row of the labelled table, normalisation, rule ids, odd input and speed."""
+"""The crisis detector: the labelled sets, severity and about, the past-and-recovered case, rule ids, odd input."""
 
 from __future__ import annotations
 
@@ -6,110 +6,194 @@ import csv
 import dataclasses
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.safety import PHRASES, RULE_IDS, CrisisSignal, detect_crisis, normalise
+from bot.safety import (
+    MODEL_RULE_IDS,
+    RULE_IDS,
+    CrisisSignal,
+    combine,
+    detect_by_rules,
+    detect_crisis,
+    fold_word,
+    normalise,
+)
 
-TABLE = Path(__file__).parent / "data" / "crisis_phrases.csv"
-CATEGORIES = {"suicide", "self_harm", "acute_danger", "harm_others"}
+DATA = Path(__file__).parent / "data"
+COLUMNS = ["text", "label", "category", "severity", "about", "language"]
+# Kinds of crisis the sets must cover (issue #8), and kinds of hard negative.
+CRISIS_KINDS = {
+    "plan",
+    "prep",
+    "method",
+    "place",
+    "overdose",
+    "passive",
+    "third_party",
+    "violence",
+    "youth",
+    "self_harm",
+}
+NEGATIVE_KINDS = {"neg_past", "neg_pro", "neg_idiom", "neg_ordinary"}
+# Measured on crisis_dev.csv when the rules were last tuned; a change that lowers either fails the build. These are
+# in-sample figures (the rules were tuned on dev, the model trained on it), so they are optimistic: they catch
+# regressions, they do not say how well the detector generalises (bench/README.md has the honest figures).
+DEV_RECALL_FLOOR = 0.98
+DEV_PRECISION_FLOOR = 0.998
+# The rules (in-sample) with the model's out-of-fold probabilities (tests/data/crisis_dev_oof.csv): 0.998 and 0.910
+# when the model was trained. Lower than in-sample because each row is scored by a model that never saw it.
+DEV_OOF_RECALL_FLOOR = 0.99
+DEV_OOF_PRECISION_FLOOR = 0.90
 
 
-def load_rows() -> list[dict[str, str]]:
-    with TABLE.open(encoding="utf-8", newline="") as handle:
+def load(part: str) -> list[dict[str, str]]:
+    with (DATA / f"crisis_{part}.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
-ROWS = load_rows()
+DEV = load("dev")
 
 
-def test_table_has_the_promised_shape() -> None:
-    assert list(ROWS[0]) == ["text", "expected", "category", "language", "note"]
-    positives = [row for row in ROWS if row["expected"] == "1"]
-    negatives = [row for row in ROWS if row["expected"] == "0"]
-    assert len(ROWS) >= 80
-    assert len(positives) >= 45
-    assert len(negatives) >= 30
-    assert len(positives) + len(negatives) == len(ROWS), "expected must be 1 or 0"
-    assert {row["category"] for row in positives} == CATEGORIES, "every category needs at least one row"
-    assert all(row["category"] == "" for row in negatives)
-    assert {row["language"] for row in ROWS} >= {"da", "en"}
-    assert all(row["note"] for row in ROWS), "a note is what the benchmark prints for a miss"
-    assert len({row["text"] for row in ROWS}) == len(ROWS), "duplicate text"
+HOLDOUT = DATA / "crisis_holdout.csv"
+PARTS = ["dev", pytest.param("holdout", marks=pytest.mark.skipif(not HOLDOUT.exists(), reason="no held-out set here"))]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"{number:03d}-{row['note'][:40]}" for number, row in enumerate(ROWS, 2)])
-def test_every_table_row(row: dict[str, str]) -> None:
-    signal = detect_crisis(row["text"])
-    if row["expected"] == "1":
-        assert signal is not None, f"missed: {row['note']}"
-        assert signal.category == row["category"], f"{row['note']}: fired as {signal.category} by {signal.rule}"
-    else:
-        assert signal is None, f"false alarm by {signal.rule if signal else ''}: {row['note']}"
+@pytest.mark.parametrize("part", PARTS)
+def test_sets_have_the_promised_shape(part: str) -> None:
+    """The held-out part is only checked for shape here, never run through the detector: bench/crisis.py reports
+    its figure, and only the dev set can fail a build on recall or precision."""
+    rows = load(part)
+    assert list(rows[0]) == COLUMNS
+    assert len(rows) >= 300
+    assert len({row["text"] for row in rows}) == len(rows), "duplicate text"
+    assert {row["label"] for row in rows} == {"0", "1"}
+    kinds = Counter(row["category"] for row in rows if row["label"] == "1")
+    assert all(kinds[kind] >= 20 for kind in CRISIS_KINDS), kinds
+    assert {row["category"] for row in rows if row["label"] == "0"} >= NEGATIVE_KINDS
+    assert sum(row["label"] == "0" for row in rows) >= 100
+    for row in rows:
+        assert row["category"].startswith("neg_") == (row["label"] == "0")
+        if row["label"] == "1":
+            assert row["severity"] in {"acute", "concern"} and row["about"] in {"self", "other"}
+        assert row["language"] in {"da", "en", "mixed"}
+    assert {row["language"] for row in rows} >= {"da", "en"}
 
 
-# Every form the brief names, with and without æøå, must fire.
+@pytest.mark.skipif(not HOLDOUT.exists(), reason="no held-out set here")
+def test_sets_do_not_share_a_message() -> None:
+    assert not {row["text"] for row in DEV} & {row["text"] for row in load("holdout")}
+
+
+def _recall_precision(found: list[bool]) -> tuple[float, float]:
+    tp = sum(hit and row["label"] == "1" for hit, row in zip(found, DEV, strict=True))
+    fp = sum(hit and row["label"] == "0" for hit, row in zip(found, DEV, strict=True))
+    positives = sum(row["label"] == "1" for row in DEV)
+    return tp / positives, tp / (tp + fp)
+
+
+@pytest.mark.parametrize("detect", [detect_crisis, detect_by_rules], ids=["combined", "rules alone"])
+def test_dev_set_does_not_regress(detect: Callable[[str], CrisisSignal | None]) -> None:
+    recall, precision = _recall_precision([detect(row["text"]) is not None for row in DEV])
+    assert recall >= DEV_RECALL_FLOOR
+    assert precision >= DEV_PRECISION_FLOOR
+
+
+def test_dev_set_out_of_fold_does_not_regress() -> None:
+    with (DATA / "crisis_dev_oof.csv").open(encoding="utf-8", newline="") as handle:
+        oof = [float(row["probability"]) for row in csv.DictReader(handle)]
+    recall, precision = _recall_precision(
+        [combine(row["text"], probability) is not None for row, probability in zip(DEV, oof, strict=True)]
+    )
+    assert recall >= DEV_OOF_RECALL_FLOOR
+    assert precision >= DEV_OOF_PRECISION_FLOOR
+
+
+def test_dev_set_severity_and_about_mostly_agree() -> None:
+    signals = [(row, detect_crisis(row["text"])) for row in DEV if row["label"] == "1"]
+    found = [(row, signal) for row, signal in signals if signal is not None]
+    about = sum(signal.about == row["about"] for row, signal in found)
+    acute = [(row, signal) for row, signal in found if row["severity"] == "acute"]
+    assert about / len(found) >= 0.97
+    assert sum(signal.severity == "acute" for _, signal in acute) / len(acute) >= 0.97
+
+
+def test_the_speed_gates_never_change_a_result() -> None:
+    for row in DEV:
+        assert detect_crisis(row["text"]) == detect_crisis(row["text"], gated=False), row["category"]
+
+
+@pytest.mark.parametrize(
+    ("text", "severity", "about"),
+    [
+        ("i aften tager jeg alle mine piller", "acute", "self"),
+        ("på fredag gør jeg det, jeg har besluttet mig", "acute", "self"),
+        ("jeg står på broen lige nu", "acute", "self"),
+        ("har taget 30 panodil", "acute", "self"),
+        ("jeg har skrevet afskedsbreve til mine børn", "acute", "self"),
+        ("han tog mig om halsen i aftes", "acute", "self"),
+        ("jeg tager en kniv med i skole i morgen", "acute", "self"),
+        ("jeg vil bare dø", "concern", "self"),
+        ("alle ville have det bedre uden mig", "concern", "self"),
+        ("jeg brænder mig selv med en lighter", "concern", "self"),
+        ("I took a whole bottle of sleeping pills", "acute", "self"),
+        ("im at the train tracks", "acute", "self"),
+        ("I just want to go to sleep and never wake up", "concern", "self"),
+        ("wanna kms fr", "concern", "self"),
+        ("min søn har taget en masse piller", "acute", "other"),
+        ("min veninde siger hun vil dø", "concern", "other"),
+        ("my daughter is cutting herself", "concern", "other"),
+        ("my brother is on the bridge and won't answer", "acute", "other"),
+    ],
+)
+def test_severity_and_about(text: str, severity: str, about: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is not None
+    assert (signal.severity, signal.about) == (severity, about), signal.rules
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "selvmord",
-        "selvmordstanker",
-        "tage mit eget liv",
-        "tage mit liv",
-        "vil ikke leve mere",
-        "orker ikke at leve",
-        "har lyst til at dø",
-        "vil dø",
-        "ønsker at dø",
-        "onsker at do",
-        "oensker at doe",
-        "gøre en ende på det",
-        "gore en ende pa det",
-        "slå mig selv ihjel",
-        "sla mig selv ihjel",
-        "skære i mig selv",
-        "cutter",
-        "kill myself",
-        "killing myself",
-        "suicidal",
-        "want to die",
-        "end my life",
-        "end it all",
-        "don't want to live",
-        "dont want to be alive",
-        "hurt myself",
-        "self harm",
-        "han slår mig",
-        "er bange for at han slår mig ihjel",
-        "he is going to kill me",
-        "i'm not safe",
-        "jeg er i fare",
-        "overdosis",
-        "tage alle mine piller",
-        "selvmor",
-        "selvmoord",
-        "sellvmord",
+        "For ti år siden havde jeg selvmordstanker, men i dag har jeg det godt og vil gerne være peer",
+        "jeg skar i mig selv som ung. det er mange år siden, og nu har jeg det fint",
+        "Ten years ago I attempted suicide. Today I'm doing well and want to give back.",
+        "I used to self harm but I've been free of it for six years",
     ],
 )
-def test_named_forms_fire(text: str) -> None:
+def test_past_and_recovered_gives_no_alarm(text: str) -> None:
+    assert detect_crisis(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For ti år siden havde jeg selvmordstanker, og nu er de kommet tilbage",
+        "jeg havde det godt i mange år, men i nat skar jeg i mig selv igen",
+        "I was suicidal years ago and got better, but lately I want to die again",
+    ],
+)
+def test_a_present_signal_beside_a_past_one_still_fires(text: str) -> None:
     assert detect_crisis(text) is not None
 
 
-def test_exclusion_masks_only_its_own_span() -> None:
-    assert detect_crisis("jeg har taget et kursus i selvmordsforebyggelse") is None
-    signal = detect_crisis("kursus i selvmordsforebyggelse, men nu vil jeg selv dø")
-    assert signal == CrisisSignal("suicide", "suicide.da.want_die")
+def test_word_order_does_not_matter() -> None:
+    """Danish puts the verb before the subject after a time adverbial: "i nat tager jeg mit liv"."""
+    for text in ("jeg tager mit liv i nat", "i nat tager jeg mit liv", "i nat ta'r jeg mit liv"):
+        signal = detect_crisis(text)
+        assert signal is not None and signal.severity == "acute", text
 
 
-def test_category_of_acute_danger_wins_over_the_words_it_shares_with_suicide() -> None:
-    """ "han slår mig ihjel" is someone else's violence, "jeg vil slå mig ihjel" is the writer's own plan."""
-    assert detect_crisis("jeg er bange for at han slår mig ihjel") == CrisisSignal(
-        "acute_danger", "acute_danger.da.violence"
-    )
-    assert detect_crisis("jeg vil slå mig ihjel") == CrisisSignal("suicide", "suicide.da.kill_self")
-    assert detect_crisis("jeg vil slå ham ihjel") == CrisisSignal("harm_others", "harm_others.da.kill")
+def test_spelling_without_aeoeaa_and_doubled_letters_fold_together() -> None:
+    assert fold_word("dø") == fold_word("doe") == fold_word("do")
+    assert fold_word("skære") == fold_word("skaere") == fold_word("skare")
+    assert fold_word("overstået") == fold_word("overstaet") == fold_word("overstaaet")
+    assert fold_word("selvmoord") == fold_word("selvmord")
+    for text in ("jeg vil do", "jeg vil doe", "jeg vil dø", "jeg vil bare døø"):
+        assert detect_crisis(text) is not None, text
 
 
 def test_normalise() -> None:
@@ -120,45 +204,26 @@ def test_normalise() -> None:
     assert normalise("don’t") == "don't"
     assert normalise("self–harm") == "self-harm"
     assert normalise("café naïve") == "cafe naive"
-    assert normalise("Straße") == "strasse"
     assert normalise("") == ""
 
 
-def test_normalise_is_idempotent() -> None:
-    for row in ROWS:
-        once = normalise(row["text"])
-        assert normalise(once) == once
-
-
-def test_rule_is_a_table_id_never_the_text() -> None:
+def test_rules_are_ids_never_text() -> None:
     marker = "qzxv"
     for text in (f"{marker} jeg vil dø {marker}", f"{marker} I want to kill myself {marker}", f"han slår mig {marker}"):
         signal = detect_crisis(text)
         assert signal is not None
-        assert marker not in signal.rule
-        assert signal.rule in RULE_IDS
-    for row in ROWS:
+        assert all(marker not in rule and rule in RULE_IDS for rule in signal.rules)
+    for row in DEV:
         signal = detect_crisis(row["text"])
         if signal is not None:
-            assert signal.rule in RULE_IDS
-            assert re.fullmatch(r"[a-z_]+\.(?:da|en|any)\.[a-z_]+", signal.rule)
-
-
-def test_phrase_table_is_well_formed() -> None:
-    rules = [phrase.rule for phrase in PHRASES]
-    assert len(rules) == len(set(rules)), "rule ids must be unique"
-    for phrase in PHRASES:
-        assert phrase.rule.split(".")[0] == phrase.kind
-        assert phrase.kind in CATEGORIES | {"exclude"}
-    kinds = [phrase.kind for phrase in PHRASES]
-    assert kinds.index("exclude") == 0
-    assert "exclude" not in kinds[kinds.index("acute_danger") :], "exclusions come first, clearly marked"
+            assert signal.rule == signal.rules[0]
+            assert all(re.fullmatch(r"[a-z_]+\.[a-z_]+", rule) or rule in MODEL_RULE_IDS for rule in signal.rules)
 
 
 def test_signal_is_frozen() -> None:
-    signal = CrisisSignal("suicide", "suicide.da.word")
+    signal = CrisisSignal("concern", "self", ("ideation.wish_die",))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        signal.category = "self_harm"  # type: ignore[misc]
+        signal.severity = "acute"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t  \r\n", "😢", "🙂🙂🙂", "❤️‍🩹", "\u200b", "...", "?!"])
@@ -167,7 +232,7 @@ def test_empty_whitespace_and_emoji_only(text: str) -> None:
 
 
 def best_of_three(call: Callable[[], object]) -> float:
-    """Seconds for the fastest of three runs: a guard against regex blow-up, not a benchmark."""
+    """Seconds for the fastest of three runs: a guard against regex blow-up, not a benchmark (see bench/)."""
     timings = []
     for _ in range(3):
         start = time.perf_counter()
@@ -176,10 +241,10 @@ def best_of_three(call: Callable[[], object]) -> float:
     return min(timings)
 
 
-FILLER = " ".join(row["text"] for row in ROWS if row["expected"] == "0")
+FILLER = " ".join(row["text"] for row in DEV if row["label"] == "0")
 LONG_TEXTS = {
     "ordinary": (FILLER * 10)[:5000],
-    "repeated keywords": ("jeg vil ikke han har min mand i'm going to " * 200)[:5000],
+    "repeated keywords": ("jeg vil ikke han har min mand i'm going to i aften på broen " * 100)[:5000],
     "one letter": "a" * 5000,
     "one long word": ("selvmords" * 556)[:5000],
     "apostrophes": "'" * 5000,
@@ -192,12 +257,11 @@ LONG_TEXTS = {
 def test_5000_characters_are_fast(name: str) -> None:
     text = LONG_TEXTS[name]
     assert len(text) >= 5000
-    assert best_of_three(lambda: detect_crisis(text)) < 0.050
+    assert best_of_three(lambda: detect_crisis(text)) < 0.100
 
 
-def test_crisis_phrase_in_the_middle_of_5000_characters() -> None:
+def test_crisis_in_the_middle_of_5000_characters() -> None:
     half = (FILLER * 10)[:2500]
-    text = f"{half} og ærligt talt vil jeg bare dø nu {half}"
-    assert detect_crisis(text) == CrisisSignal("suicide", "suicide.da.want_die")
-    assert detect_crisis((FILLER * 10)[:5000]) is None
-    assert best_of_three(lambda: detect_crisis(text)) < 0.050
+    text = f"{half}. og ærligt talt vil jeg bare dø nu. {half}"
+    signal = detect_crisis(text)
+    assert signal is not None and "ideation.wish_die" in signal.rules

@@ -130,9 +130,9 @@ def test_errors_reach_the_admin_through_the_outbox_despite_a_429(api: FakeBotApi
     bot.start()
     api.send_text(ADMIN_ID, "/help")  # the admin has started the bot, so Makker may write to them
     api.wait_for_text(ADMIN_ID, "/mydata")
-    api.inject("sendMessage", 500)  # the reply to /help fails: a handled error
+    api.inject("sendMessage", 500, times=6)  # the reply to /help fails, and its five retries too: a handled error
     api.send_text(USER, "/help")
-    api.wait_for_text(USER, "gik noget galt")
+    api.wait_for_text(USER, "gik noget galt", timeout=20)
     api.inject("sendMessage", 429, retry_after=1)
     report = api.wait_for_text(ADMIN_ID, "fejl NetworkError", timeout=15)
     assert str(USER) not in report["params"]["text"] and "fejl-id" in report["params"]["text"]

