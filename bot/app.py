@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import buttons, jobs
+from bot.clock import utc_now
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
 from bot.cpu import pin_to_one_cpu
@@ -29,16 +30,19 @@ from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, Catalogue
 from bot.inbox import Inbox
 from bot.inbox_updater import InboxUpdater
+from bot.matches import build_match_service
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
+from bot.peer_texts import render as render_peer_text
 from bot.rate_limiter import MakkerRateLimiter
+from bot.relay import Relay
 from bot.router import Conversation, Kind, Router
 from bot.services import SERVICES_KEY, Services
 from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, privacy, safety
+from handlers import common, guards, intake, match, offers, privacy, relay, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -69,10 +73,11 @@ BUTTON_HANDLERS = {
     buttons.IntakeButton: intake.button,
     buttons.SuggestionButton: match.choose,
     buttons.PrivacyButton: privacy.delete_answer,
+    buttons.OfferButton: offers.answer,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
-CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message),)
+CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message), Conversation(Kind.RELAY, relay.on_message))
 
 
 def build_application(
@@ -134,11 +139,15 @@ def register_handlers(application: Application) -> None:
         ("delete", privacy.delete_command),
         ("forslag", match.suggestions_command),
         ("suggestions", match.suggestions_command),
+        ("afslut", relay.end_command),
+        ("end", relay.end_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
     # Every button, by its kind in bot/buttons.py; forged, stale and malformed presses end in this one handler too.
     application.add_handler(CallbackQueryHandler(button_dispatcher(BUTTON_HANDLERS)))
+    # An edit of a relayed message follows it to the other side, or the writer is told it did not.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, relay.on_edit))
     # Free text, photos, voice notes ...: to the conversation that owns the person's messages, or a word on what to do.
     application.add_handler(
         MessageHandler(
@@ -174,6 +183,8 @@ async def _post_init(application: Application) -> None:
         router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
     svc.first_aid = CrisisFirstAid(application.bot, svc)
+    svc.matches = build_match_service(store, svc.matchmaker, settings)
+    svc.relay = Relay(store, utc_now)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())
@@ -182,7 +193,14 @@ async def _post_init(application: Application) -> None:
     if resent or unknown:
         logger.warning("outbox_recovered resent=%d unknown=%d", resent, unknown)
     await _set_command_menu(application, catalogue)
-    dispatcher = OutboxDispatcher(store, catalogue, per_second=settings.outbox_rate_per_second)
+    dispatcher = OutboxDispatcher(
+        store,
+        catalogue,
+        per_second=settings.outbox_rate_per_second,
+        render=lambda language, key, params: render_peer_text(
+            catalogue, language, key, params, geography=geography, zone=settings.zone
+        ),
+    )
     application.bot_data[DISPATCHER_KEY] = dispatcher
     jobs.schedule(application, settings, dispatcher)
     install_stop_signals(application, application.bot_data[REQUESTS_KEY])

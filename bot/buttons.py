@@ -290,3 +290,20 @@ class PrivacyButton:
 
     action: Annotated[str, Choice(("del",))]
     answer: Annotated[str, Choice(ANSWERS)]
+
+
+OFFER_ACTIONS = ("acc", "dec")
+# The reasons of bot/offers.py DeclineReason, and "none" for a decline without one (tests/test_offer_handlers.py
+# checks that the two lists agree).
+DECLINE_REASONS = ("no_time", "not_a_fit", "knows_person", "other", "none")
+
+
+@button("o")
+@dataclass(frozen=True)
+class OfferButton:
+    """A peer's answer to an offer: accept, or decline. "dec" without a reason shows the reasons; with one it
+    declines. The service decides whether the offer is still open and the presser's to answer."""
+
+    offer: Annotated[int, Number(1, MAX_ID)]
+    action: Annotated[str, Choice(OFFER_ACTIONS)]
+    reason: Annotated[str | None, Choice(DECLINE_REASONS)] = None

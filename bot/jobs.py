@@ -45,6 +45,17 @@ async def rematch_waiting(context: MakkerContext) -> None:
     await svc.matchmaker.rematch_and_tell(local_today(svc.settings.zone))
 
 
+OFFERS_DUE_INTERVAL = timedelta(minutes=1)
+
+
+async def offers_due(context: MakkerContext) -> None:
+    """Reminders, expiries, ended pauses and next offers that are due. Each is a row in SQLite claimed with a
+    conditional UPDATE (bot/offers.py), so a restart loses none and a run that overlaps another fires none twice."""
+    matches = context.services.matches
+    if matches is not None:
+        await matches.run_due()
+
+
 def schedule(application: Application, settings: Settings, dispatcher: OutboxDispatcher) -> None:
     job_queue = application.job_queue
     if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
@@ -67,6 +78,14 @@ def schedule(application: Application, settings: Settings, dispatcher: OutboxDis
         first=rematch_every,
         name="matching:rematch-waiting",
         job_kwargs=_ONE_AT_A_TIME,
+    )
+    job_queue.run_repeating(
+        offers_due,
+        interval=OFFERS_DUE_INTERVAL,
+        first=5,  # soon after a start: what fell due while the bot was down is not left waiting a whole minute
+        name="offers:due",
+        # One job by its id, even if scheduled again; one run at a time. Restart-safe because the work is rows.
+        job_kwargs={**_ONE_AT_A_TIME, "id": "offers:due", "replace_existing": True},
     )
     job_queue.run_repeating(
         housekeeping, interval=HOUSEKEEPING_INTERVAL, first=60, name="housekeeping", job_kwargs=_ONE_AT_A_TIME

@@ -2,20 +2,22 @@
 the outbox.
 
 A service returns its notices, and writes them with the `Enqueue` it was given inside the same transaction
-as the change itself: either both are kept or neither. The default writes rows into today's outbox table;
-the handler layer may pass another writer (priorities, keyboards) with the same signature.
+as the change itself: either both are kept or neither. The default writes rows of the outbox with their
+keyboard, priority and expiry; the dispatcher renders them in the recipient's language (bot/peer_texts.py).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from bot.clock import to_db
+from bot.buttons import OfferButton, pack
+from bot.store.outbox import Draft, insert_drafts
+from bot.store.outbox import Priority as OutboxPriority
 
 
 class Keyboard(StrEnum):
@@ -58,20 +60,43 @@ Enqueue = Callable[[sqlite3.Connection, Sequence[Notice], datetime], None]
 
 
 def enqueue_in_outbox(connection: sqlite3.Connection, notices: Sequence[Notice], now: datetime) -> None:
-    """Write the notices as rows of today's outbox (bot/store/outbox.py), once each by their dedup_key."""
-    stamp = to_db(now)
-    connection.executemany(
-        "INSERT OR IGNORE INTO outbox (chat_id, dedup_key, text_key, params, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                notice.chat_id,
-                notice.dedup_key,
-                notice.key,
-                json.dumps({**notice.params, "keyboard": notice.keyboard.value}, ensure_ascii=False),
-                stamp,
-                stamp,
-            )
-            for notice in notices
-        ],
-    )
+    """Write the notices as rows of the outbox (bot/store/outbox.py), once each by their dedup_key: the keyboard as
+    Bot API rows whose labels are catalogue keys (the dispatcher writes them in the recipient's language), the
+    priority mapped onto the outbox's, and the time after which the notice is no longer true."""
+    drafts = [
+        Draft(
+            chat_id=notice.chat_id,
+            text_key=notice.key,
+            params=dict(notice.params),
+            keyboard=keyboard_rows(notice),
+            priority=OUTBOX_PRIORITY[notice.priority],
+            not_before=now,
+            not_after=notice.not_after,
+            dedup_key=notice.dedup_key,
+        )
+        for notice in notices
+    ]
+    insert_drafts(connection, drafts, now)
+
+
+# A notice's urgency in the outbox: the other side of a conversation and news a person waits for go with the
+# conversation; reminders and news about applications go as check-ins, never before a conversation.
+OUTBOX_PRIORITY = {
+    Priority.HIGH: OutboxPriority.CONVERSATION,
+    Priority.NORMAL: OutboxPriority.CONVERSATION,
+    Priority.LOW: OutboxPriority.CHECK_IN,
+}
+
+
+def keyboard_rows(notice: Notice) -> list[list[dict[str, Any]]] | None:
+    """The notice's buttons as inline_keyboard rows; `text_key` is turned into `text` when the row is sent."""
+    if notice.keyboard in (Keyboard.OFFER, Keyboard.REMINDER):
+        offer_id = notice.params["offer_id"]
+        assert isinstance(offer_id, int)
+        return [
+            [
+                {"text_key": "peer_offer.accept", "callback_data": pack(OfferButton(offer_id, "acc"))},
+                {"text_key": "peer_offer.decline", "callback_data": pack(OfferButton(offer_id, "dec"))},
+            ]
+        ]
+    return None  # coordinators act by command; the text names the application's or report's number

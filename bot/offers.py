@@ -206,6 +206,12 @@ class OfferService:
             return None, refused(Refusal.NO_LONGER_OPEN)
         return offer, None
 
+    async def check_answer(self, offer_id: int, user_id: int) -> Result | None:
+        """Whether this user may answer this offer now: None when they may, else the refusal Accept would give."""
+        now = self._clock()
+        _, refusal = await self._db.read(lambda connection: self._check_answer(connection, offer_id, user_id, now))
+        return refusal
+
     async def accept(self, offer_id: int, user_id: int) -> MatchResult:
         """The peer accepts: a match opens and both are told, unless a rule forbids it."""
         now = self._clock()

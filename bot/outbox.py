@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -43,6 +44,9 @@ MAX_BACKOFF_SECONDS = 300
 SECONDS_CLAIMED_AHEAD = 2  # a tick claims up to this many seconds of the global budget
 
 
+Render = Callable[[str, str, Mapping[str, Any]], str]  # (language, key, params) -> text
+
+
 class Unsendable(Exception):
     """The row can never be sent as it is (unknown kind, missing catalogue key or parameter)."""
 
@@ -55,9 +59,13 @@ class OutboxDispatcher:
         *,
         per_second: float = 25,
         max_attempts: int = MAX_ATTEMPTS,
+        render: Render | None = None,
     ) -> None:
         self._store = store
         self._catalogue = catalogue
+        # Peers' notices carry codes (an offer's summary, conversation numbers) that bot/peer_texts.py turns into
+        # words; the plain catalogue does for everything else.
+        self._text: Render = render or (lambda language, key, params: catalogue.text(language, key, **params))
         self._capacity = max(1, int(per_second * SECONDS_CLAIMED_AHEAD))
         self._max_attempts = max_attempts
         self._in_flight: set[asyncio.Task[bool]] = set()
@@ -158,11 +166,11 @@ class OutboxDispatcher:
         """The Bot API method and its parameters, in the recipient's language."""
         language = self._catalogue.pick_language(message.language, message.client_language)
         payload: dict[str, Any] = {"chat_id": message.chat_id}
-        if message.keyboard:
-            payload["reply_markup"] = {"inline_keyboard": message.keyboard}
         try:
-            text = self._catalogue.text(language, message.text_key, **message.params) if message.text_key else None
-        except (KeyError, IndexError, ValueError) as error:
+            if message.keyboard:
+                payload["reply_markup"] = {"inline_keyboard": self._labelled(message.keyboard, language)}
+            text = self._text(language, message.text_key, message.params) if message.text_key else None
+        except (KeyError, IndexError, ValueError, AssertionError) as error:
             raise Unsendable(f"text:{type(error).__name__}") from None
         if message.kind == Kind.TEXT:
             if text is None:
@@ -183,6 +191,18 @@ class OutboxDispatcher:
             method = "sendDocument" if message.kind == Kind.DOCUMENT else "sendPhoto"
             return method, payload | {field: message.file_id} | caption
         raise Unsendable(f"kind:{message.kind}")
+
+
+    def _labelled(self, keyboard: list[list[dict[str, Any]]], language: str) -> list[list[dict[str, Any]]]:
+        """A button stored with a catalogue key as its label gets the label in the recipient's language."""
+        return [
+            [
+                {k: v for k, v in button.items() if k != "text_key"}
+                | ({"text": self._catalogue.text(language, button["text_key"])} if "text_key" in button else {})
+                for button in row
+            ]
+            for row in keyboard
+        ]
 
 
 def _as_delta(retry_after: float | timedelta) -> timedelta:

@@ -20,6 +20,8 @@ from bot.store.database import HANDLING_UPDATE
 from matching.geo import Geography
 
 if TYPE_CHECKING:
+    from bot.matches import MatchService
+    from bot.relay import Relay
     from handlers.first_aid import CrisisFirstAid
     from handlers.intake_views import IntakeViews
 
@@ -39,6 +41,8 @@ class Services:
     intake_views: IntakeViews
     router: Router
     first_aid: CrisisFirstAid | None = None
+    matches: MatchService | None = None  # offers, matches, reports and erasure of the peers' side (bot/matches.py)
+    relay: Relay | None = None  # where a relayed message goes (bot/relay.py)
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
     _client_language_stored: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 
@@ -90,8 +94,12 @@ class Services:
         self._language_cache[user_id] = language
 
     async def erase_person(self, user_id: int) -> int:
-        """Every row about the person, and what memory holds of them; returns the rows erased."""
-        erased = await self.store.erase_person(user_id)
+        """Every row about the person, and what memory holds of them; returns the rows erased. Their matches and
+        offers end first, the other side told only that the match ended (MatchService.erase_person)."""
+        ended = 0
+        if self.matches is not None:
+            ended = int((await self.matches.erase_person(user_id)).params["rows"])  # type: ignore[call-overload]
+        erased = ended + await self.store.erase_person(user_id)  # the rest, and the caches
         self._language_cache.pop(user_id, None)
         self._client_language_stored.pop(user_id, None)
         return erased

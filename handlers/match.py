@@ -15,6 +15,7 @@ from bot.store.intake import SupportRequest
 from bot.store.suggestions import StoredReason, StoredSuggestion
 from bot.telegram_bot import makker_bot
 from handlers.buttons import Press, StaleButton
+from handlers.peer_replies import matches, text_of
 from matching.catalogue import Initiative, Status
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,9 @@ async def choose(press: Press, context: MakkerContext, button: SuggestionButton)
     if suggestion is None:
         raise StaleButton("match.unavailable")
     await press.answer()
+    if suggestion.kind == "peer":
+        await choose_peer(press, context, suggestion)
+        return
     first_time = await svc.store.suggestions.choose(suggestion.id, user.id)
     logger.info(
         "suggestion_chosen user_id=%d suggestion_id=%d kind=%s first=%s",
@@ -189,8 +193,15 @@ async def choose(press: Press, context: MakkerContext, button: SuggestionButton)
                 description=description,
                 contact=initiative.contact(language),
             )
-    else:
-        names = await svc.store.peers.display_names([int(suggestion.candidate)])
-        name = names.get(int(suggestion.candidate))
-        text = t(language, "match.peer_chosen", name=name) if name else t(language, "match.unavailable")
     await context.bot.send_message(chat_id, text)
+
+
+async def choose_peer(press: Press, context: MakkerContext, suggestion: StoredSuggestion) -> None:
+    """A chosen peer gets an offer (bot/offers.py). The person is told the peer has been asked, and how long an
+    answer may take, only after the offer and the peer's notice are committed together; a refusal (one offer at a
+    time, a peer no longer free, a person under 18) is said as plainly."""
+    result = await matches(context).choose_peer(press.user.id, suggestion.id)
+    logger.info(
+        "peer_chosen user_id=%d suggestion_id=%d refusal=%s", press.user.id, suggestion.id, result.refusal or "-"
+    )
+    await context.bot.send_message(press.chat_id, await text_of(context, press.user, result))

@@ -21,6 +21,7 @@ from bot.buttons import (
     IntakeButton,
     LanguageButton,
     Number,
+    OfferButton,
     PrivacyButton,
     ResumeButton,
     SuggestionButton,
@@ -34,6 +35,9 @@ from handlers.intake_views import IntakeViews
 from matching.geo import default_geography
 
 EXAMPLES: list[object] = [
+    OfferButton(1, "acc"),
+    OfferButton(MAX_ID, "dec"),
+    OfferButton(7, "dec", "knows_person"),
     CrisisButton(),
     LanguageButton("da"),
     LanguageButton("en"),

@@ -74,11 +74,17 @@ async def test_choosing_an_initiative_shows_how_to_get_in_touch_and_records_it(h
     assert any("✅ Peers som brobyggere" in label for label, _ in buttons(harness))
 
 
-async def test_choosing_a_peer_records_the_choice(harness: BotHarness) -> None:
+async def test_choosing_a_peer_asks_the_peer(harness: BotHarness) -> None:
     await harness.services.store.peers.save(peer(9001), "Mette")
     await confirm_intake(harness)
     await harness.press(USER, buttons(harness)[0][1])
-    assert "gerne vil tale med Mette" in harness.api.last_text(USER)
+    assert harness.api.last_text(USER).startswith("Tak. Jeg har spurgt Mette")
+    chosen = await harness.services.store.db.read(
+        lambda c: c.execute(
+            "SELECT COUNT(*) FROM suggestions WHERE user_id = ? AND chosen_at IS NOT NULL", (USER,)
+        ).fetchone()[0]
+    )
+    assert chosen == 1
 
 
 async def test_a_forged_or_foreign_suggestion_reveals_nothing(harness: BotHarness) -> None:

@@ -50,7 +50,10 @@ async def test_choosing_a_peer_offers_the_request_anonymised(world: World) -> No
     assert notice["text_key"] == "peer_offer.new" and notice["dedup_key"] == f"offer:{offer_id}:new"
     params = json.loads(notice["params"])
     assert params["offer_id"] == offer_id and params["groups"] == ["mental_health"] and params["hours"] == 48
-    assert params["keyboard"] == "offer"
+    [[accept, decline]] = json.loads(notice["keyboard"])
+    assert accept == {"text_key": "peer_offer.accept", "callback_data": f"o:{offer_id}:acc"}
+    assert decline == {"text_key": "peer_offer.decline", "callback_data": f"o:{offer_id}:dec"}
+    assert notice["priority"] == 0 and notice["not_after"] is None
     text = notice["params"]
     assert "Hemmelig" not in text and "Vestergade" not in text and str(PERSON) not in text, "no free text, no id"
     offer = await world.store.db.read(lambda c: rows.offer(c, offer_id))

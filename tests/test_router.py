@@ -44,8 +44,8 @@ class Recorder:
 
 @pytest.fixture
 def relay(harness: BotHarness) -> Recorder:
-    recorder = Recorder(Kind.RELAY, "relay")
-    harness.services.router.register(Conversation(Kind.RELAY, recorder.on_message))
+    recorder = Recorder(Kind.CHECKIN, "checkin")
+    harness.services.router.register(Conversation(Kind.CHECKIN, recorder.on_message))
     return recorder
 
 
@@ -70,9 +70,9 @@ async def test_each_conversation_gets_its_own_texts(
     harness: BotHarness, relay: Recorder, application: Recorder
 ) -> None:
     router = harness.services.router
-    await router.claim(SEEKER, Kind.RELAY, 7)
+    await router.claim(SEEKER, Kind.CHECKIN, 7)
     await router.claim(PEER, Kind.PEER_APPLICATION)
-    assert await harness.say(SEEKER, "til min makker") == "relay 7"
+    assert await harness.say(SEEKER, "til min makker") == "checkin 7"
     assert await harness.say(PEER, "om mig selv") == "application None"
     assert relay.seen == [(SEEKER, 7, "til min makker")]
     assert application.seen == [(PEER, None, "om mig selv")]
@@ -80,27 +80,27 @@ async def test_each_conversation_gets_its_own_texts(
 
 async def test_a_relay_with_one_of_several_matches(harness: BotHarness, relay: Recorder) -> None:
     router = harness.services.router
-    await router.claim(PEER, Kind.RELAY, 7)
+    await router.claim(PEER, Kind.CHECKIN, 7)
     await harness.say(PEER, "til den første")
-    assert await router.claim(PEER, Kind.RELAY, 8) == Claim(Kind.RELAY, 7)
+    assert await router.claim(PEER, Kind.CHECKIN, 8) == Claim(Kind.CHECKIN, 7)
     await harness.say(PEER, "til den anden")
     assert relay.seen == [(PEER, 7, "til den første"), (PEER, 8, "til den anden")]
-    assert not await router.release(PEER, Kind.RELAY, 7), "the relay with match 7 no longer owns the person"
-    assert await router.owner(PEER) == Claim(Kind.RELAY, 8)
+    assert not await router.release(PEER, Kind.CHECKIN, 7), "the relay with match 7 no longer owns the person"
+    assert await router.owner(PEER) == Claim(Kind.CHECKIN, 8)
 
 
 async def test_a_peer_in_a_relay_who_starts_an_intake_is_never_confused(harness: BotHarness, relay: Recorder) -> None:
     router = harness.services.router
-    await router.claim(PEER, Kind.RELAY, 7)
+    await router.claim(PEER, Kind.CHECKIN, 7)
     await walk_to(harness, Step.MUNICIPALITY, user=PEER)
     assert await router.owner(PEER) == Claim(Kind.INTAKE)
     await harness.say(PEER, "Koege")  # the intake's answer, not a message for the match
     assert await current_step(harness, PEER) is Step.SUPPORT_FORMS
     assert relay.seen == []
-    assert not await router.release(PEER, Kind.RELAY, 7), "the relay ending does not take the person from the intake"
+    assert not await router.release(PEER, Kind.CHECKIN, 7), "the relay ending does not take the person from the intake"
     assert await router.owner(PEER) == Claim(Kind.INTAKE)
 
-    await router.claim(PEER, Kind.RELAY, 7)  # the peer taps "reply" on a message from the match
+    await router.claim(PEER, Kind.CHECKIN, 7)  # the peer taps "reply" on a message from the match
     await harness.say(PEER, "Hej igen")
     assert relay.seen == [(PEER, 7, "Hej igen")]
     assert await current_step(harness, PEER) is Step.SUPPORT_FORMS, "the draft is untouched"
@@ -136,14 +136,14 @@ async def test_the_intake_claims_and_lets_go_with_its_draft(harness: BotHarness)
 
 
 async def test_a_claim_is_read_from_the_database_after_a_restart(harness: BotHarness, relay: Recorder) -> None:
-    await harness.services.router.claim(PEER, Kind.RELAY, 9)
+    await harness.services.router.claim(PEER, Kind.CHECKIN, 9)
     fresh = OwnerRepository(harness.services.store.db)  # an empty cache, as after a restart
-    assert await fresh.owner(PEER) == Claim(Kind.RELAY, 9)
+    assert await fresh.owner(PEER) == Claim(Kind.CHECKIN, 9)
     assert await fresh.owner(SEEKER) is None
 
 
 async def test_the_owner_is_read_once_then_remembered(harness: BotHarness, relay: Recorder) -> None:
-    await harness.services.router.claim(PEER, Kind.RELAY, 9)
+    await harness.services.router.claim(PEER, Kind.CHECKIN, 9)
     await harness.say(PEER, "først")
     hand_offs = harness.services.store.db.hand_offs
     await harness.say(PEER, "så")
@@ -151,7 +151,7 @@ async def test_the_owner_is_read_once_then_remembered(harness: BotHarness, relay
 
 
 async def test_an_owner_with_nothing_under_way_lets_go(harness: BotHarness, relay: Recorder) -> None:
-    await harness.services.router.claim(PEER, Kind.RELAY, 3)
+    await harness.services.router.claim(PEER, Kind.CHECKIN, 3)
     relay.keeps = False  # e.g. the match ended meanwhile
     assert NO_OWNER in await harness.say(PEER, "hallo?")
     assert await harness.services.router.owner(PEER) is None
@@ -169,10 +169,10 @@ async def test_crisis_first_then_the_owner_sees_it_and_no_owner_stays_quiet(
 ) -> None:
     await harness.say(SEEKER, "jeg vil ikke leve mere")
     assert len(harness.api.texts_to(SEEKER)) == 1 and "Livslinien" in harness.api.last_text(SEEKER)
-    await harness.services.router.claim(PEER, Kind.RELAY, 4)
+    await harness.services.router.claim(PEER, Kind.CHECKIN, 4)
     await harness.say(PEER, "jeg vil ikke leve mere")
     texts = harness.api.texts_to(PEER)
-    assert "Livslinien" in texts[0] and texts[1] == "relay 4", "the crisis help comes first"
+    assert "Livslinien" in texts[0] and texts[1] == "checkin 4", "the crisis help comes first"
 
 
 async def test_stale_drafts_forgotten_by_housekeeping_let_go_of_the_person(harness: BotHarness) -> None:

@@ -66,7 +66,7 @@ def test_a_minor_with_nothing_that_fits_is_not_told_of_a_waiting_list(api: FakeB
     assert bot.stop() == 0
 
 
-def test_choosing_a_peer_says_the_choice_is_saved_and_not_that_the_peer_is_told(
+def test_choosing_a_peer_says_the_peer_was_asked_only_once_the_offer_is_stored(
     api: FakeBotApi, bot: BotProcess
 ) -> None:
     assert bot.database.parent.mkdir(parents=True) is None
@@ -85,10 +85,11 @@ def test_choosing_a_peer_says_the_choice_is_saved_and_not_that_the_peer_is_told(
     )
     person.tap(data, "Mette")
     answer = texts_to(api, 7103)[-1]
-    assert "gemt" in answer and "Mette" in answer
-    assert "får besked" not in answer and "har svaret" not in answer
-    assert "ved ikke noget om det endnu" in answer
+    assert "Jeg har spurgt Mette" in answer and "48 timer" in answer
     with sqlite3.connect(bot.database) as db:
         chosen = db.execute("SELECT kind FROM suggestions WHERE user_id = 7103 AND chosen_at IS NOT NULL").fetchall()
-    assert chosen == [("peer",)], "what the reply calls saved is saved"
+        offers = db.execute("SELECT state FROM offers WHERE user_id = 7103").fetchall()
+        asked = db.execute("SELECT text_key FROM outbox WHERE text_key = 'peer_offer.new'").fetchall()
+    assert chosen == [("peer",)] and offers == [("open",)], "what the reply says happened has happened"
+    assert asked == [("peer_offer.new",)], "the peer's offer is queued with it"
     assert bot.stop() == 0
