@@ -28,6 +28,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.shutdown import StoppingTimedOut
+
 logger = logging.getLogger(__name__)
 
 RateLimitArgs = dict[str, Any]
@@ -68,6 +70,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._last_outbox_send: dict[int, float] = {}
         self._groups: dict[int | str, _Window] = {}
         self._replies_waiting = 0
+        self._deadline: float | None = None
         self.pauses = 0  # 429s met so far: tests and benchmarks read it
 
     async def initialize(self) -> None:
@@ -75,6 +78,12 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+    def stop_by(self, deadline: float) -> None:
+        """Makker is stopping (bot/shutdown.py): a call that cannot start before `deadline` (time.monotonic) is
+        given up at once instead of waiting its turn, since the request would refuse it anyway. Without this,
+        hundreds of replies queued for the budget were given up one spacing apart, and a stop took 10 s."""
+        self._deadline = deadline
 
     @property
     def paused_for(self) -> float:
@@ -139,6 +148,8 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 if wait <= 0:
                     self._take(chat_id, outbox, now)
                     return
+                if self._deadline is not None and now + wait >= self._deadline:
+                    raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up")
                 await asyncio.sleep(wait)
         finally:
             if not outbox:

@@ -55,5 +55,5 @@ def test_sigterm_with_thousands_of_updates_queued_stops_within_five_seconds(api:
     left = next((int(line.rsplit("=", 1)[1]) for line in output.splitlines() if "updates_left_unhandled" in line), 0)
     assert answered + left <= 3000 and left > 0, "what was not started is left for the restart"
     with sqlite3.connect(bot.database) as db:  # the handled ones are remembered, so a redelivery is dropped
-        remembered = db.execute("SELECT COUNT(*) FROM processed_updates").fetchone()[0]
+        remembered = db.execute("SELECT COUNT(*) FROM inbox WHERE state = 'handled'").fetchone()[0]
     assert remembered >= answered
