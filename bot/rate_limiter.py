@@ -81,8 +81,9 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         """Nothing to close."""
 
     def stop_by(self, deadline: float) -> None:
-        """Makker is stopping (bot/shutdown.py): a call still waiting for its turn at `deadline` (the event
-        loop's clock, which is time.monotonic) is given up then, instead of holding up the stop."""
+        """Makker is stopping (bot/shutdown.py): a call that cannot start before `deadline` (time.monotonic) is
+        given up at once instead of waiting its turn, since the request would refuse it anyway. Without this,
+        hundreds of replies queued for the budget were given up one spacing apart, and a stop took 10 s."""
         self._stop_deadline = deadline
 
     def _give_up_if_stopping(self, now: float) -> float:
@@ -168,7 +169,9 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 if wait <= 0:
                     self._take(chat_id, outbox, now)
                     return
-                await asyncio.sleep(min(wait, self._give_up_if_stopping(now)))
+                if self._stop_deadline is not None and now + wait >= self._stop_deadline:
+                    raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up")
+                await asyncio.sleep(wait)
         finally:
             if not outbox:
                 self._replies_waiting -= 1

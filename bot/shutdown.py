@@ -80,20 +80,21 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
 
     Called from post_init, when the loop runs; PTB's own handlers cover a signal that comes earlier.
     """
+    from bot.rate_limiter import MakkerRateLimiter  # here: the rate limiter imports StoppingTimedOut from here
+
     bounded = [request for request in requests if isinstance(request, BoundedRequest)]
     if not bounded:  # an offline request (tests): no network to bound, and the test runner keeps its signals
         return
     loop = asyncio.get_running_loop()
 
-    from bot.rate_limiter import MakkerRateLimiter  # here: the rate limiter raises this module's StoppingTimedOut
 
     def stop(signal_number: signal.Signals) -> None:
         logger.info("stopping signal=%s", signal_number.name)
         deadline = loop.time() + CALLS_GRACE_SECONDS
         for request in bounded:
             request.stop_by(deadline)
-        limiter = application.bot.rate_limiter
-        if isinstance(limiter, MakkerRateLimiter):  # calls still waiting for their turn end by then too
+        limiter = getattr(application.bot, "rate_limiter", None)
+        if isinstance(limiter, MakkerRateLimiter):  # loop.time() is time.monotonic(), the limiter's clock
             limiter.stop_by(deadline)
         if isinstance(application.update_processor, PerUserUpdateProcessor):
             application.update_processor.stop_starting()

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import MakkerContext
-from handlers import intake, match
+from handlers import common, intake, match
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ async def show_where_they_are(update: Update, context: MakkerContext) -> None:
         await intake.send_question(chat.id, context, svc, draft, language)
         return
     request = await svc.store.intake.open_request(user.id)
-    if request is None:
+    if request is None:  # nothing under way (a "no" to consent erased it all ...): still an answer, never silence
+        await common.reply(update, context, "help.text")
         return
     if await svc.store.suggestions.current(user.id, request.id):
         await match.suggestions_command(update, context)

@@ -12,6 +12,7 @@ import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.rate_limiter import GROUP_LIMIT, OUTBOX_SEND, MakkerRateLimiter
+from bot.shutdown import StoppingTimedOut
 from bot.telegram_bot import MakkerBot
 from tests.offline import OfflineBotApi
 
@@ -129,3 +130,20 @@ def test_groups_get_twenty_calls_a_minute() -> None:
     assert limiter._group_wait(-100, now) > 59
     assert limiter._group_wait(-200, now) <= 0, "another group is not affected"
     assert limiter._group_wait(7, now) <= 0, "nor a private chat"
+
+
+async def test_at_stop_a_call_that_cannot_start_in_time_is_given_up_without_waiting_its_turn() -> None:
+    api = TimedApi()
+    limiter = MakkerRateLimiter(2)  # one call every half second
+    makker_bot = MakkerBot("123:ABC", request=api, get_updates_request=api, rate_limiter=limiter)
+    await makker_bot.initialize()
+    try:
+        started = time.monotonic()
+        await makker_bot.send_message(1, "først")
+        limiter.stop_by(time.monotonic() + 0.1)  # the next start is 0.5 s away, past the deadline
+        with pytest.raises(StoppingTimedOut):
+            await makker_bot.send_message(2, "for sent")
+        assert time.monotonic() - started < 0.4, "given up at once, not after its turn came"
+        assert [chat for _, chat, _ in api.arrivals if chat is not None] == [1]
+    finally:
+        await makker_bot.shutdown()

@@ -78,9 +78,10 @@ def saved_request(bot: BotProcess, user_id: int) -> sqlite3.Row:
     return row
 
 
-def check(row: sqlite3.Row) -> None:
+def check(row: sqlite3.Row, groups: tuple[str, ...] = ("mental_health",)) -> None:
+    """The request the walk above saves; `groups` for walks that toggle other target groups."""
     assert row["status"] == "open" and row["for_whom"] == "relative"
-    assert json.loads(row["target_groups"]) == ["mental_health"]
+    assert json.loads(row["target_groups"]) == list(groups)
     assert row["age_band"] == "40_64" and row["municipality_code"] == 751
     assert json.loads(row["languages"]) == ["da", "en"] and row["gender_preference"] == "woman"
     assert row["free_text"] == "At møde andre pårørende"
