@@ -41,7 +41,7 @@ def test_delete_leaves_nothing_in_the_outbox_or_the_files(api: FakeBotApi, bot: 
     person.say(SECRET, "Her er det, du har fortalt mig")
     api.inject("sendMessage", 500, times=6)  # an error answering the person, retries too: a report for the coordinators
     api.send_text(7402, "/help")
-    api.wait_for_text(7402, "gik noget galt")
+    api.wait_for_text(7402, "gik noget galt", timeout=20)  # after the reply's retries
     api.wait_for_text(ADMIN_ID, "fejl-id", timeout=15)
     person.say("/delete", "Vil du slette alt")
     person.tap("p:del:yes", "Alt er slettet")
