@@ -44,7 +44,8 @@ class UserRepository:
     async def note_client_language(self, user_id: int, client_language: str | None) -> bool:
         """Remember the language of the person's Telegram client, so that the outbox writes to them in it when
         they never chose one. Kept only for people Makker keeps something for anyway (a consent, a peer
-        profile or application, a users row), so writing to the bot once stores nothing. Returns whether it is stored."""
+        profile or application, a users row), so writing to the bot once stores nothing. Returns whether it is
+        stored."""
         now = db_now()
         written = await self._db.write(
             "INSERT INTO users (user_id, client_language, created_at, updated_at) SELECT ?1, ?2, ?3, ?3"
