@@ -399,6 +399,11 @@ async def _ask_anew(
     await makker_bot(context).send_text(chat_id, text, keyboard)
 
 
+async def send_question(chat_id: int, context: MakkerContext, draft: Draft, language: str) -> None:
+    """The application's current question anew: handlers/replay.py asks it again after a crash."""
+    await _ask_anew(chat_id, context, draft, language)
+
+
 async def _show(message: Message, context: MakkerContext, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     await intake.show(message, context, text, keyboard)
 
