@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -65,6 +65,8 @@ MENU_COMMANDS = {
     "da": ("start", "krise", "forslag", "peer", "mydata", "delete", "cancel", "language", "help"),
     "en": ("start", "crisis", "suggestions", "peer", "mydata", "delete", "cancel", "language", "help"),
 }
+# Coordinators (ADMIN_IDS) see their review command in their own chat's menu as well.
+COORDINATOR_COMMANDS = {"da": ("ansoegninger",), "en": ("applications",)}
 # Which handler answers each kind of button; the dispatcher refuses to start when a kind has none.
 BUTTON_HANDLERS = {
     buttons.CrisisButton: safety.crisis_button,
@@ -268,3 +270,14 @@ async def _set_command_menu(application: Application, catalogue: Catalogue) -> N
             await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
     except TelegramError as error:
         logger.warning("command_menu_failed error=%s", type(error).__name__)
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    for coordinator in settings.admin_ids:
+        try:
+            for language in (None, *LANGUAGES):
+                shown_in = language or catalogue.default_language
+                names = MENU_COMMANDS[shown_in] + COORDINATOR_COMMANDS[shown_in]
+                commands = [BotCommand(name, catalogue.text(shown_in, f"commands.{name}")) for name in names]
+                scope = BotCommandScopeChat(coordinator)
+                await application.bot.set_my_commands(commands, scope=scope, language_code=language)
+        except TelegramError as error:  # e.g. a coordinator who has not written to Makker yet
+            logger.warning("coordinator_menu_failed error=%s", type(error).__name__)

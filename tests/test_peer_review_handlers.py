@@ -226,3 +226,17 @@ def test_the_coordinator_keyboard_is_json_of_registered_buttons() -> None:
     rows = keyboard_rows(Notice(1, "peer_apply.to_coordinators", "k", {"application_id": 5}, Keyboard.APPLICATION))
     assert rows is not None
     assert parse(json.loads(json.dumps(rows))[0][0]["callback_data"]) == ReviewButton(5, "open")
+
+
+async def test_coordinators_find_their_command_in_their_own_menu(harness: BotHarness) -> None:
+    scoped = [c.params for c in harness.api.calls if c.method == "setMyCommands" and "chat" in str(c.params["scope"])]
+    assert scoped, "a menu for the coordinator's chat"
+    for menu in scoped:
+        scope = json.loads(menu["scope"]) if isinstance(menu["scope"], str) else menu["scope"]
+        assert scope == {"type": "chat", "chat_id": ADMIN_ID}
+        commands = json.loads(menu["commands"]) if isinstance(menu["commands"], str) else menu["commands"]
+        names = [command["command"] for command in commands]
+        assert "peer" in names and ("ansoegninger" in names or "applications" in names)
+    default = [c.params for c in harness.api.calls if c.method == "setMyCommands" and c.params not in scoped]
+    for menu in default:
+        assert "ansoegninger" not in str(menu["commands"]), "others never see it"
