@@ -21,6 +21,7 @@ from bot.outcomes import Refusal, refused
 from bot.peer_application import Draft, InvalidAnswer, Step
 from bot.peers import PeerService
 from bot.router import Kind
+from bot.store import matches
 from bot.store.owners import Claim
 from bot.telegram_bot import makker_bot
 from handlers import intake
@@ -164,13 +165,13 @@ async def cancel(update: Update, context: MakkerContext) -> None:
     owner = await svc.router.owner(user.id)
     if owner is not None and owner.kind == Kind.PEER_APPLICATION:
         dropped = await peers(context).cancel_application(user.id)
-        await svc.router.release(user.id, Kind.PEER_APPLICATION)
+        await let_go(context, user.id, Kind.PEER_APPLICATION)
         logger.info("peer_apply_cancel user_id=%d had_draft=%s", user.id, dropped)
         key = "peer_apply_flow.cancelled" if dropped else "intake.nothing_to_cancel"
         await context.bot.send_message(chat.id, await svc.text_for(user, key))
         return
     if owner is not None and owner.kind == Kind.APPLICATION_REVIEW:
-        await svc.router.release(user.id, Kind.APPLICATION_REVIEW, owner.ref)
+        await let_go(context, user.id, Kind.APPLICATION_REVIEW, owner.ref)
         await context.bot.send_message(chat.id, await svc.text_for(user, "peer_review.reject_stopped"))
         return
     await intake.cancel(update, context)
@@ -251,7 +252,7 @@ async def _on_action(
         await _submit(press, context, language)
     elif action == "cancel" and step is Step.SUMMARY:
         await peers(context).cancel_application(user_id)
-        await svc.router.release(user_id, Kind.PEER_APPLICATION)
+        await let_go(context, user_id, Kind.PEER_APPLICATION)
         logger.info("peer_apply_cancel user_id=%d had_draft=True", user_id)
         await _show(message, context, svc.catalogue.text(language, "peer_apply_flow.cancelled"), None)
     else:
@@ -275,7 +276,7 @@ async def _submit(press: Press, context: MakkerContext, language: str) -> None:
     if not result.ok:
         await press.answer(await text_of(context, user, result), alert=True)
         return
-    await svc.router.release(user.id, Kind.PEER_APPLICATION)
+    await let_go(context, user.id, Kind.PEER_APPLICATION)
     await press.answer()
     key = "peer_apply_flow.submitted" if result.notices else "peer_apply_flow.submitted_no_coordinator"
     await _show(press.message, context, svc.catalogue.text(language, key), None)
@@ -356,6 +357,20 @@ async def _hold(context: MakkerContext, user_id: int) -> None:
     router = context.services.router
     if await router.owner(user_id) != Claim(Kind.PEER_APPLICATION):
         await router.claim(user_id, Kind.PEER_APPLICATION)
+
+
+async def let_go(context: MakkerContext, user_id: int, kind: Kind, ref: int | None = None) -> None:
+    """The conversation is done with the person's typed messages. Someone with an open match (a person applying to
+    become a peer, a coordinator who is also a peer) gets them back in the relay, instead of being told that
+    nothing is under way."""
+    router = context.services.router
+    if not await router.release(user_id, kind, ref):
+        return
+    open_matches = await context.services.store.db.read(
+        lambda connection: matches.matches_of(connection, user_id, state="open")
+    )
+    if open_matches:
+        await router.claim(user_id, Kind.RELAY)
 
 
 async def _save(context: MakkerContext, user_id: int, draft: Draft) -> None:

@@ -25,7 +25,7 @@ from bot.store.owners import Claim
 from bot.telegram_bot import makker_bot
 from handlers import intake
 from handlers.buttons import Press
-from handlers.peer_apply import peers
+from handlers.peer_apply import let_go, peers
 from handlers.peer_apply_views import PeerApplyViews
 from handlers.peer_replies import text_of
 
@@ -85,7 +85,7 @@ async def review_button(press: Press, context: MakkerContext, pressed: ReviewBut
     if action == "open":
         found = await service.application(user.id, application_id)
         if not await _refused(press, context, found):
-            await context.services.router.release(user.id, Kind.APPLICATION_REVIEW, application_id)
+            await let_go(context, user.id, Kind.APPLICATION_REVIEW, application_id)
             await press.answer()
             await _show_application(press, context, found)
         return
@@ -103,7 +103,7 @@ async def review_button(press: Press, context: MakkerContext, pressed: ReviewBut
         return
     if await _refused(press, context, result):
         return
-    await context.services.router.release(user.id, Kind.APPLICATION_REVIEW, application_id)
+    await let_go(context, user.id, Kind.APPLICATION_REVIEW, application_id)
     await press.answer()
     await intake.show(press.message, context, await _decision_text(context, user, result), _back_to_list(context, user))
 
@@ -231,7 +231,7 @@ async def on_reason(update: Update, context: MakkerContext, claim: Claim) -> boo
         await message.reply_text(hint)
         return True
     result = await peers(context).reject(user.id, claim.ref, text)
-    await svc.router.release(user.id, Kind.APPLICATION_REVIEW, claim.ref)
+    await let_go(context, user.id, Kind.APPLICATION_REVIEW, claim.ref)
     if not result.ok:
         await message.reply_text(await text_of(context, user, result))
         return True

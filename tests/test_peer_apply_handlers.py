@@ -392,3 +392,48 @@ async def test_a_button_after_delete_is_stale(harness: BotHarness) -> None:
     await press(harness, APPLICANT, "pa:kind:pick:paid")
     assert alert(harness) == t(harness, "da", "errors.stale_button")
     assert await application_row(harness, APPLICANT) is None
+
+
+async def test_an_answer_that_cannot_be_saved_gets_no_next_question(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    await walk_to(harness, Step.KIND)
+    service = harness.services.peers
+    assert service is not None
+
+    async def locked(*args: object) -> bool:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(service, "save_draft", locked)
+    await press(harness, APPLICANT, "pa:kind:pick:volunteer")
+    assert harness.api.last_text(APPLICANT) == t(harness, "da", "errors.storage.not_saved")
+    assert t(harness, "da", "peer_apply.question.org") not in shown(harness, APPLICANT), "state before speech"
+    monkeypatch.undo()
+    assert await step_of(harness, APPLICANT) is Step.KIND
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+async def test_a_suspended_person_cannot_apply(harness: BotHarness, language: str) -> None:
+    assert harness.services.matches is not None
+    await harness.services.matches.suspend(ADMIN_ID, APPLICANT, "x")
+    await say(harness, APPLICANT, "/peer", language)
+    assert harness.api.last_text(APPLICANT) == t(harness, language, f"refusal.{Refusal.SUSPENDED.value}")
+    await press(harness, APPLICANT, "pe:yes", language)
+    assert alert(harness) == t(harness, language, f"refusal.{Refusal.SUSPENDED.value}")
+    assert await application_row(harness, APPLICANT) is None
+
+
+async def test_a_person_with_an_open_match_who_applies_talks_with_their_peer_again_after(harness: BotHarness) -> None:
+    from tests.test_offer_handlers import METTE, PERSON
+    from tests.test_relay_handlers import copies_to, matched
+
+    await matched(harness)
+    await walk_to(harness, Step.ORGANISATION, PERSON)
+    await say(harness, PERSON, "Peer-netværket")
+    assert copies_to(harness, METTE) == [], "the answer belongs to the application"
+    await say(harness, PERSON, "/cancel")
+    assert await harness.services.router.owner(PERSON) == Claim(Kind.RELAY)
+    await say(harness, PERSON, "Hej igen")
+    assert len(copies_to(harness, METTE)) == 1, "the relay has the person's messages back"
