@@ -121,8 +121,9 @@ async def entry_answer(press: Press, context: MakkerContext, pressed: PeerEntryB
         await press.answer()
         await _hold(context, user.id)
         await _ask(message, context, draft.draft, language)
-    else:  # seek: support for themself; the application's draft stays for /peer
+    else:  # seek: support for themself; the application's draft stays for /peer, its hold on their text goes
         await press.answer()
+        await let_go(context, user.id, Kind.PEER_APPLICATION)
         await intake.start(press.update, context)
 
 

@@ -378,6 +378,7 @@ async def test_start_during_an_application_offers_to_continue_or_seek_support(
     await press(harness, APPLICANT, "pe:seek", language)
     assert t(harness, language, "consent.text") in harness.api.last_text(APPLICANT)
     assert await step_of(harness, APPLICANT) is Step.ORGANISATION, "the application's answers stay"
+    assert await harness.services.router.owner(APPLICANT) is None, "a word typed now is no answer to the application"
     await say(harness, APPLICANT, "/peer", language)
     assert harness.api.last_text(APPLICANT).startswith(t(harness, language, "peer_apply.resumed"))
     assert await harness.services.router.owner(APPLICANT) == Claim(Kind.PEER_APPLICATION)
