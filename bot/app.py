@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -220,6 +221,8 @@ async def _post_init(application: Application) -> None:
     application.bot_data[DISPATCHER_KEY] = dispatcher
     jobs.schedule(application, settings, dispatcher)
     install_stop_signals(application, application.bot_data[REQUESTS_KEY])
+    assert application.job_queue is not None
+    application.job_queue.run_once(_coordinator_menus_job, when=1, name="menus:coordinators")
     logger.info("started bot_id=%d", application.bot.id)
 
 
@@ -270,6 +273,15 @@ async def _set_command_menu(application: Application, catalogue: Catalogue) -> N
             await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
     except TelegramError as error:
         logger.warning("command_menu_failed error=%s", type(error).__name__)
+
+
+async def _coordinator_menus_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    await _set_coordinator_menus(context.application, context.application.bot_data[SERVICES_KEY].catalogue)
+
+
+async def _set_coordinator_menus(application: Application, catalogue: Catalogue) -> None:
+    """Each coordinator's own chat also lists the review command. A job once Makker runs, not part of start-up:
+    start-up is over when the public menu is set, and a stop signal must not meet these calls half-way."""
     settings: Settings = application.bot_data[SETTINGS_KEY]
     for coordinator in settings.admin_ids:
         try:

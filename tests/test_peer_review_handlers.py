@@ -229,6 +229,11 @@ def test_the_coordinator_keyboard_is_json_of_registered_buttons() -> None:
 
 
 async def test_coordinators_find_their_command_in_their_own_menu(harness: BotHarness) -> None:
+    from bot.app import _set_coordinator_menus
+
+    assert harness.application.job_queue is not None
+    assert harness.application.job_queue.get_jobs_by_name("menus:coordinators"), "set once Makker runs"
+    await _set_coordinator_menus(harness.application, harness.services.catalogue)
     scoped = [c.params for c in harness.api.calls if c.method == "setMyCommands" and "chat" in str(c.params["scope"])]
     assert scoped, "a menu for the coordinator's chat"
     for menu in scoped:
