@@ -6,11 +6,12 @@ import asyncio
 import gc
 import logging
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -34,6 +35,7 @@ from bot.matches import build_match_service
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
 from bot.peer_texts import render as render_peer_text
+from bot.peers import build_peer_service
 from bot.rate_limiter import MakkerRateLimiter
 from bot.relay import Relay
 from bot.router import Conversation, Kind, Router
@@ -42,7 +44,7 @@ from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, offers, privacy, relay, safety
+from handlers import common, guards, intake, match, offers, peer_apply, peer_review, privacy, relay, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -61,9 +63,11 @@ SHUTDOWN_SEND_SECONDS = 2.0
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
 MENU_COMMANDS = {
-    "da": ("start", "krise", "forslag", "mydata", "delete", "cancel", "language", "help"),
-    "en": ("start", "crisis", "suggestions", "mydata", "delete", "cancel", "language", "help"),
+    "da": ("start", "krise", "forslag", "peer", "mydata", "delete", "cancel", "language", "help"),
+    "en": ("start", "crisis", "suggestions", "peer", "mydata", "delete", "cancel", "language", "help"),
 }
+# Coordinators (ADMIN_IDS) see their review command in their own chat's menu as well.
+COORDINATOR_COMMANDS = {"da": ("ansoegninger",), "en": ("applications",)}
 # Which handler answers each kind of button; the dispatcher refuses to start when a kind has none.
 BUTTON_HANDLERS = {
     buttons.CrisisButton: safety.crisis_button,
@@ -74,10 +78,18 @@ BUTTON_HANDLERS = {
     buttons.SuggestionButton: match.choose,
     buttons.PrivacyButton: privacy.delete_answer,
     buttons.OfferButton: offers.answer,
+    buttons.PeerEntryButton: peer_apply.entry_answer,
+    buttons.PeerApplyButton: peer_apply.button,
+    buttons.ReviewButton: peer_review.review_button,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
-CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message), Conversation(Kind.RELAY, relay.on_message))
+CONVERSATIONS = (
+    Conversation(Kind.INTAKE, intake.on_message),
+    Conversation(Kind.RELAY, relay.on_message),
+    Conversation(Kind.PEER_APPLICATION, peer_apply.on_message),
+    Conversation(Kind.APPLICATION_REVIEW, peer_review.on_reason),
+)
 
 
 def build_application(
@@ -129,18 +141,22 @@ def register_handlers(application: Application) -> None:
 
     # Group 0, first match wins: commands that work at any moment, then the conversation.
     commands = [
-        ("start", intake.start),
+        ("start", peer_apply.start),
         ("help", common.help_command),
         ("language", common.language_command),
         ("krise", safety.crisis_command),
         ("crisis", safety.crisis_command),
-        ("cancel", intake.cancel),
+        ("cancel", peer_apply.cancel),
         ("mydata", privacy.my_data),
         ("delete", privacy.delete_command),
         ("forslag", match.suggestions_command),
         ("suggestions", match.suggestions_command),
         ("afslut", relay.end_command),
         ("end", relay.end_command),
+        ("peer", peer_apply.peer_command),
+        ("bliv_peer", peer_apply.peer_command),
+        ("ansoegninger", peer_review.applications_command),
+        ("applications", peer_review.applications_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -185,6 +201,7 @@ async def _post_init(application: Application) -> None:
     svc.first_aid = CrisisFirstAid(application.bot, svc)
     svc.matches = build_match_service(store, svc.matchmaker, settings)
     svc.relay = Relay(store, utc_now)
+    svc.peers = build_peer_service(store, svc.matches, svc.matchmaker, settings)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())
@@ -204,6 +221,8 @@ async def _post_init(application: Application) -> None:
     application.bot_data[DISPATCHER_KEY] = dispatcher
     jobs.schedule(application, settings, dispatcher)
     install_stop_signals(application, application.bot_data[REQUESTS_KEY])
+    assert application.job_queue is not None
+    application.job_queue.run_once(_coordinator_menus_job, when=1, name="menus:coordinators")
     logger.info("started bot_id=%d", application.bot.id)
 
 
@@ -254,3 +273,23 @@ async def _set_command_menu(application: Application, catalogue: Catalogue) -> N
             await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
     except TelegramError as error:
         logger.warning("command_menu_failed error=%s", type(error).__name__)
+
+
+async def _coordinator_menus_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    await _set_coordinator_menus(context.application, context.application.bot_data[SERVICES_KEY].catalogue)
+
+
+async def _set_coordinator_menus(application: Application, catalogue: Catalogue) -> None:
+    """Each coordinator's own chat also lists the review command. A job once Makker runs, not part of start-up:
+    start-up is over when the public menu is set, and a stop signal must not meet these calls half-way."""
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    for coordinator in settings.admin_ids:
+        try:
+            for language in (None, *LANGUAGES):
+                shown_in = language or catalogue.default_language
+                names = MENU_COMMANDS[shown_in] + COORDINATOR_COMMANDS[shown_in]
+                commands = [BotCommand(name, catalogue.text(shown_in, f"commands.{name}")) for name in names]
+                scope = BotCommandScopeChat(coordinator)
+                await application.bot.set_my_commands(commands, scope=scope, language_code=language)
+        except TelegramError as error:  # e.g. a coordinator who has not written to Makker yet
+            logger.warning("coordinator_menu_failed error=%s", type(error).__name__)

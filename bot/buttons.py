@@ -29,6 +29,7 @@ from typing import Annotated, Any, TypeVar
 
 from bot.i18n import LANGUAGES
 from bot.intake import Step
+from bot.peer_application import Step as PeerStep
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 SEPARATOR = ":"
@@ -307,3 +308,59 @@ class OfferButton:
     offer: Annotated[int, Number(1, MAX_ID)]
     action: Annotated[str, Choice(OFFER_ACTIONS)]
     reason: Annotated[str | None, Choice(DECLINE_REASONS)] = None
+
+
+# --- Becoming a peer (handlers/peer_apply.py) and the coordinators' review (handlers/peer_review.py) -------------
+
+PEER_ENTRY_CHOICES = ("begin", "yes", "no", "continue", "seek")
+
+
+@button("pe")
+@dataclass(frozen=True)
+class PeerEntryButton:
+    """The way into an application: "begin" (the intake's third answer), the consent's "yes" and "no", and
+    /start's "continue" the application or "seek" support instead. None of them erases anything."""
+
+    choice: Annotated[str, Choice(PEER_ENTRY_CHOICES)]
+
+
+PEER_APPLY_ACTIONS = (
+    "back",
+    "tog",
+    "done",
+    "pick",
+    "skip",
+    "reg",
+    "mun",
+    "online",
+    "regions",
+    "region",
+    "ask",
+    "edit",
+    "submit",
+    "cancel",
+)
+
+
+@button("pa")
+@dataclass(frozen=True)
+class PeerApplyButton:
+    """An answer in the peer application; the step lets a button of an earlier question be recognised as stale."""
+
+    step: Annotated[str, Choice(step.value for step in PeerStep)]
+    action: Annotated[str, Choice(PEER_APPLY_ACTIONS)]
+    value: Annotated[str | None, Code()] = None
+
+
+REVIEW_ACTIONS = ("list", "open", "ok", "no", "nor")
+
+
+@button("ar")
+@dataclass(frozen=True)
+class ReviewButton:
+    """A coordinator's look at an application: open it, approve ("ok"), reject with a typed reason ("no") or
+    without one ("nor"), or back to the list. The service decides whether the presser is a coordinator and
+    whether the application is still pending."""
+
+    application: Annotated[int, Number(0, MAX_ID)]
+    action: Annotated[str, Choice(REVIEW_ACTIONS)]

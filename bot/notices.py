@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.buttons import OfferButton, pack
+from bot.buttons import OfferButton, ReviewButton, pack
 from bot.store.outbox import Draft, insert_drafts
 from bot.store.outbox import Priority as OutboxPriority
 
@@ -99,4 +99,8 @@ def keyboard_rows(notice: Notice) -> list[list[dict[str, Any]]] | None:
                 {"text_key": "peer_offer.decline", "callback_data": pack(OfferButton(offer_id, "dec"))},
             ]
         ]
-    return None  # coordinators act by command; the text names the application's or report's number
+    if notice.keyboard is Keyboard.APPLICATION:
+        application_id = notice.params["application_id"]
+        assert isinstance(application_id, int)
+        return [[{"text_key": "peer_review.open", "callback_data": pack(ReviewButton(application_id, "open"))}]]
+    return None  # coordinators act on a report by command; the text names the report's number

@@ -12,8 +12,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.clock import to_db
+from bot.clock import to_db, utc_now
+from bot.config import Settings
 from bot.matches import MatchService
+from bot.matchmaker import Matchmaker
 from bot.notices import Keyboard, Notice
 from bot.offers import PeerAvailable
 from bot.outcomes import Clock, Outbox, Refusal, Result, TableOutbox, refused
@@ -106,6 +108,22 @@ class PeerService:
             return ApplicationResult("peer_apply.started", application=started)
 
         return await self._db.transaction(run)
+
+    async def standing(self, user_id: int) -> Refusal | ApplicationRecord | None:
+        """Where someone who asks to apply stands, before anything is stored: suspended, already a peer, with a
+        pending application (a Refusal); with a draft (the record); or free to begin (None)."""
+
+        def run(connection: sqlite3.Connection) -> Refusal | ApplicationRecord | None:
+            if rows.is_suspended(connection, user_id):
+                return Refusal.SUSPENDED
+            if rows.peer_state(connection, user_id=user_id) is not None:
+                return Refusal.ALREADY_PEER
+            live = applications.live(connection, user_id)
+            if live is not None and live.status == "pending":
+                return Refusal.APPLICATION_PENDING
+            return live
+
+        return await self._db.read(run)
 
     async def draft(self, user_id: int) -> ApplicationRecord | None:
         """The applicant's draft, if they are in the middle of one."""
@@ -333,3 +351,14 @@ def _decode(text: str) -> list[str]:
 
 def _fields(result: Result) -> dict[str, object]:
     return {"reply": result.reply, "params": result.params, "notices": result.notices, "refusal": result.refusal}
+
+
+def build_peer_service(store: Store, matches: MatchService, matchmaker: Matchmaker, settings: Settings) -> PeerService:
+    """The service as the bot runs it: an approval matches the waiting list again at once, as freed capacity does
+    (bot/matches.py build_match_service), so nobody waits for the next scheduled run."""
+    zone = settings.zone
+
+    async def rematch() -> None:
+        await matchmaker.rematch_and_tell(utc_now().astimezone(zone).date())
+
+    return PeerService(store, matches, clock=utc_now, on_peer_available=rematch)

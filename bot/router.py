@@ -41,6 +41,7 @@ class Kind(StrEnum):
 
     INTAKE = "intake"
     PEER_APPLICATION = "peer_application"
+    APPLICATION_REVIEW = "application_review"  # a coordinator typing the reason for a rejection
     RELAY = "relay"
     BROADCAST = "broadcast"
     CHECKIN = "checkin"

@@ -99,9 +99,25 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
         if isinstance(application.update_processor, PerUserUpdateProcessor):
             application.update_processor.stop_starting()
         application.stop_running()
+        if not application.running and not waiting:
+            # Between post_init and the start PTB does not look at stop_running's marker again: stop once it runs.
+            waiting.append(loop.create_task(stop_once_running(application)))
+
+    waiting: list[asyncio.Task[None]] = []
 
     for signal_number in STOP_SIGNALS:
         try:
             loop.add_signal_handler(signal_number, stop, signal_number)
         except (NotImplementedError, RuntimeError):  # not the main thread, or no signals on this platform
             logger.debug("stop_signal_not_installed signal=%s", signal_number.name)
+
+
+async def stop_once_running(application: Application, within: float = 5.0, step: float = 0.01) -> bool:
+    """Stop the application as soon as it runs, if it does within `within` seconds; True when it was stopped."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not application.running:
+        if asyncio.get_running_loop().time() >= deadline:
+            return False
+        await asyncio.sleep(step)
+    application.stop_running()
+    return True

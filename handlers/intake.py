@@ -407,7 +407,7 @@ async def _send_question(
 send_question = _send_question  # handlers/replay.py asks the current question again after a crash
 
 
-async def _show(message: Message, context: MakkerContext, text: str, keyboard: InlineKeyboardMarkup) -> None:
+async def _show(message: Message, context: MakkerContext, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     """Replace the message the button was on; send anew when it can no longer be edited."""
     bot = makker_bot(context)
     try:
@@ -416,6 +416,9 @@ async def _show(message: Message, context: MakkerContext, text: str, keyboard: I
         if "not modified" in str(error).lower():
             return
         await bot.send_text(message.chat.id, text, keyboard)
+
+
+show = _show  # handlers/peer_apply.py shows its questions the same way
 
 
 async def _edit_or_send(message: Message, context: MakkerContext, text: str) -> None:

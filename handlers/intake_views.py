@@ -12,7 +12,7 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import IntakeButton, pack
+from bot.buttons import IntakeButton, PeerEntryButton, pack
 from bot.i18n import Catalogue
 from bot.intake import FREE_TEXT_MAX, MULTI_CHOICE, ORDER, SINGLE_CHOICE, Answers, Draft, Step, unchosen_topics
 from handlers.keyboards import SerialisedKeyboard
@@ -85,6 +85,9 @@ class IntakeViews:
                 for code in SINGLE_CHOICE[step]
             ]
             keyboard = rows(buttons, 1 if step is Step.FOR_WHOM else 2)
+            if step is Step.FOR_WHOM:  # the third answer: to support others, which starts a peer application
+                label = self._t(language, "peer_apply_flow.intake_choice")
+                keyboard.append([InlineKeyboardButton(label, callback_data=pack(PeerEntryButton("begin")))])
         elif step is Step.MUNICIPALITY:
             keyboard = [
                 [

@@ -14,7 +14,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import MakkerContext
-from handlers import common, intake, match
+from bot.router import Kind
+from handlers import common, intake, match, peer_apply
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,12 @@ async def show_where_they_are(update: Update, context: MakkerContext) -> None:
             await update.callback_query.answer()
     svc = context.services
     language = await svc.language_for(user)
+    owner = await svc.router.owner(user.id)
+    if owner is not None and owner.kind == Kind.PEER_APPLICATION and svc.peers is not None:
+        application = await svc.peers.draft(user.id)
+        if application is not None:  # in the middle of a peer application: its question
+            await peer_apply.send_question(chat.id, context, application.draft, language)
+            return
     draft = await svc.store.intake.draft(user.id)
     if draft is not None:
         await intake.send_question(chat.id, context, svc, draft, language)

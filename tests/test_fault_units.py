@@ -66,3 +66,24 @@ def test_the_match_heading_names_only_what_is_so() -> None:
     assert _head_key(False, nothing_fits=True, waiting=True) == "match.none_yet"
     assert _head_key(False, nothing_fits=True, waiting=False) == "match.honest.nothing_for_minor"
     assert _head_key(False, nothing_fits=False, waiting=False) == "match.honest.none_now"
+
+
+async def test_a_stop_signal_between_start_up_and_running_still_stops_the_bot() -> None:
+    import asyncio
+
+    from bot.shutdown import stop_once_running
+
+    class Starting:
+        running = False
+        stopped = 0
+
+        def stop_running(self) -> None:
+            self.stopped += 1
+
+    application = Starting()
+    waiting = asyncio.create_task(stop_once_running(application, within=2))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    assert application.stopped == 0, "not before it runs"
+    application.running = True
+    assert await waiting and application.stopped == 1
+    assert not await stop_once_running(Starting(), within=0.05), "gives up on one that never runs"  # type: ignore[arg-type]

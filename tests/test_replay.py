@@ -37,3 +37,17 @@ async def test_an_applied_update_with_nothing_under_way_still_gets_an_answer(har
     # e.g. "no" to the consent erased everything, and Makker was killed before it said so
     await replay_as_applied(harness, harness.updates.button(USER, "c:yes", 1))
     assert harness.api.last_text(USER) == harness.services.catalogue.text("da", "help.text")  # what they can do
+
+
+async def test_an_applied_answer_during_a_peer_application_is_answered_with_its_current_question(
+    harness: BotHarness,
+) -> None:
+    await harness.say(USER, "/peer")
+    await harness.press(USER, "pe:yes")
+    await harness.say(USER, "Sol")
+    before = len(harness.api.texts_to(USER))
+    await replay_as_applied(harness, harness.updates.text(USER, "Sol"))
+    texts = harness.api.texts_to(USER)
+    assert len(texts) == before + 1 and "Er du lønnet peer eller frivillig peer?" in texts[-1]
+    record = await harness.services.peers.draft(USER)  # type: ignore[union-attr]
+    assert record is not None and record.answers.alias == "Sol", "not applied a second time"

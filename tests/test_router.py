@@ -51,8 +51,8 @@ def relay(harness: BotHarness) -> Recorder:
 
 @pytest.fixture
 def application(harness: BotHarness) -> Recorder:
-    recorder = Recorder(Kind.PEER_APPLICATION, "application")
-    harness.services.router.register(Conversation(Kind.PEER_APPLICATION, recorder.on_message))
+    recorder = Recorder(Kind.BROADCAST, "application")
+    harness.services.router.register(Conversation(Kind.BROADCAST, recorder.on_message))
     return recorder
 
 
@@ -71,7 +71,7 @@ async def test_each_conversation_gets_its_own_texts(
 ) -> None:
     router = harness.services.router
     await router.claim(SEEKER, Kind.CHECKIN, 7)
-    await router.claim(PEER, Kind.PEER_APPLICATION)
+    await router.claim(PEER, Kind.BROADCAST)
     assert await harness.say(SEEKER, "til min makker") == "checkin 7"
     assert await harness.say(PEER, "om mig selv") == "application None"
     assert relay.seen == [(SEEKER, 7, "til min makker")]

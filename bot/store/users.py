@@ -44,12 +44,14 @@ class UserRepository:
     async def note_client_language(self, user_id: int, client_language: str | None) -> bool:
         """Remember the language of the person's Telegram client, so that the outbox writes to them in it when
         they never chose one. Kept only for people Makker keeps something for anyway (a consent, a peer
-        profile, a users row), so writing to the bot once stores nothing. Returns whether it is stored."""
+        profile or application, a users row), so writing to the bot once stores nothing. Returns whether it is
+        stored."""
         now = db_now()
         written = await self._db.write(
             "INSERT INTO users (user_id, client_language, created_at, updated_at) SELECT ?1, ?2, ?3, ?3"
             " WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?1)"
             " OR EXISTS (SELECT 1 FROM consents WHERE user_id = ?1) OR EXISTS (SELECT 1 FROM peers WHERE user_id = ?1)"
+            " OR EXISTS (SELECT 1 FROM peer_applications WHERE user_id = ?1)"
             " ON CONFLICT (user_id) DO UPDATE SET client_language = excluded.client_language,"
             " updated_at = excluded.updated_at",
             (user_id, client_language, now),
