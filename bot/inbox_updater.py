@@ -26,6 +26,8 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from bot.shutdown import StoppingTimedOut
+
 if TYPE_CHECKING:
     from bot.inbox import Inbox
     from handlers.first_aid import CrisisFirstAid
@@ -101,6 +103,8 @@ class InboxUpdater(Updater):
             try:
                 raw = await self.bot.do_api_request("getUpdates", api_kwargs=arguments, read_timeout=wait + 10)
                 backoff = 0.0
+            except StoppingTimedOut:
+                return  # Makker is stopping: every further call would be refused at once
             except TimedOut:
                 continue
             except InvalidToken:

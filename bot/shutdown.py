@@ -87,7 +87,6 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
         return
     loop = asyncio.get_running_loop()
 
-
     def stop(signal_number: signal.Signals) -> None:
         logger.info("stopping signal=%s", signal_number.name)
         deadline = loop.time() + CALLS_GRACE_SECONDS
@@ -98,10 +97,36 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
             limiter.stop_by(deadline)
         if isinstance(application.update_processor, PerUserUpdateProcessor):
             application.update_processor.stop_starting()
-        application.stop_running()
+        if _fully_started(application):
+            application.stop_running()
+        elif not starting:  # PTB would miss the stop now: it is ended once the start is complete
+            starting.add(loop.create_task(_stop_once_started(application), name="stop-once-started"))
+
+    starting: set[asyncio.Task[None]] = set()
 
     for signal_number in STOP_SIGNALS:
         try:
             loop.add_signal_handler(signal_number, stop, signal_number)
         except (NotImplementedError, RuntimeError):  # not the main thread, or no signals on this platform
             logger.debug("stop_signal_not_installed signal=%s", signal_number.name)
+
+
+def _fully_started(application: Application) -> bool:
+    """PTB's start is complete: the application runs and its job queue (started last) too."""
+    job_queue = application.job_queue
+    return application.running and (job_queue is None or job_queue.scheduler.running)
+
+
+async def _stop_once_started(application: Application) -> None:
+    """A stop signal while Makker is still starting (the updater's first calls, the inbox's replay, PTB's
+    start): PTB's stop_running then only sets a mark that nothing reads any more, or stops the loop under a
+    coroutine that is not done, and the bot ran on forever with every call refused. So the start is let
+    finish (quickly: its calls are refused now) and then ended as PTB's own signal handler ends it, which
+    runs the same orderly shutdown."""
+    while not _fully_started(application):  # noqa: ASYNC110 - PTB offers no event for it
+        await asyncio.sleep(0.02)
+    asyncio.get_running_loop().call_soon(_end_start)  # raised by a callback, not kept by this task
+
+
+def _end_start() -> None:
+    raise SystemExit
