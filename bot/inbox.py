@@ -54,6 +54,8 @@ class Inbox:
         self._replaying: set[int] = set()  # 'applied' updates handed over again after a restart
         self._handled: list[int] = []
         self._left_unhandled: set[int] = set()  # given up at a stop: left for the next start
+        self._in_doubt: list[int] = []  # of those, ones whose reply the person may have seen: marked at the stop
+        self._replaying_in_doubt: set[int] = set()  # such updates handed over again after a restart
         self._flusher: asyncio.Task[None] | None = None
 
     async def accept(self, raw_updates: list[RawUpdate]) -> int:
@@ -103,6 +105,8 @@ class Inbox:
         for row in unhandled:
             if row.applied:
                 self._replaying.add(row.update_id)
+            if row.reply_in_doubt:
+                self._replaying_in_doubt.add(row.update_id)
             await self._hand_over(row.update_id, json.loads(row.body or "{}"))
         if unhandled:
             logger.info("inbox_replayed count=%d applied=%d", len(unhandled), len(self._replaying))
@@ -112,10 +116,20 @@ class Inbox:
         """True for an update whose effect was stored before a crash: it must not be applied again."""
         return update_id in self._replaying
 
-    def leave_unhandled(self, update_id: int) -> None:
+    def leave_unhandled(self, update_id: int, *, reply_in_doubt: bool = False) -> None:
         """Its reply was given up because Makker is stopping: the update stays in the inbox, and the next
-        start handles it again (or, if its effect was stored, shows the person where they are)."""
+        start handles it again (or, if its effect was stored, shows the person where they are).
+
+        `reply_in_doubt`: a reply to it went out, or was on its way when it was given up, so the person may have
+        seen it; the mark is written at the stop (flush) and the next start answers with care (handlers/replay.py).
+        """
         self._left_unhandled.add(update_id)
+        if reply_in_doubt:
+            self._in_doubt.append(update_id)
+
+    def reply_in_doubt(self, update_id: int) -> bool:
+        """True for an update left at a stop after the person may have seen a reply to it."""
+        return update_id in self._replaying_in_doubt
 
     def handled(self, update_id: int) -> None:
         """Called once the Application is done with an update; the marks are written in batches."""
@@ -123,6 +137,7 @@ class Inbox:
             self._left_unhandled.discard(update_id)
             return
         self._replaying.discard(update_id)
+        self._replaying_in_doubt.discard(update_id)
         self._handled.append(update_id)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_later(), name="inbox:marks")
@@ -136,6 +151,12 @@ class Inbox:
             self._flusher.cancel()
             await asyncio.wait({self._flusher})
         await self._flush_marks(retry=False)
+        if self._in_doubt:
+            try:
+                await self._store.inbox.mark_reply_in_doubt(self._in_doubt)
+                self._in_doubt = []
+            except Exception as error:  # then the next start answers them as before: maybe twice, never not
+                logger.warning("inbox_doubt_marks_failed count=%d error=%s", len(self._in_doubt), type(error).__name__)
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(MARK_DELAY)

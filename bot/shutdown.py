@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from contextvars import ContextVar
 from typing import Any
 
 from telegram.error import TimedOut
@@ -30,8 +31,31 @@ CALLS_GRACE_SECONDS = 2.5
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+# Whether a call made while handling the current update (each update has its own task, so its own context) showed
+# the person something: a message sent or edited, or one given up while on its way.
+_SHOWN: ContextVar[bool] = ContextVar("shown_to_the_person", default=False)
+
+
 class StoppingTimedOut(TimedOut):
-    """A call to Telegram given up because Makker is stopping: nothing to report, nobody to blame."""
+    """A call to Telegram given up because Makker is stopping: nothing to report, nobody to blame.
+
+    `may_have_arrived`: the request was on its way when it was given up, so Telegram may have acted on it.
+    """
+
+    def __init__(self, message: str | None = None, *, may_have_arrived: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_arrived = may_have_arrived
+
+
+def reply_may_have_arrived(error: StoppingTimedOut) -> bool:
+    """For the update being handled, given up at a stop: may the person have seen a reply to it already?
+    Then answering it again after the restart needs care (handlers/replay.py)."""
+    return error.may_have_arrived or _SHOWN.get()
+
+
+def _shows_a_message(url: str) -> bool:
+    """sendMessage, editMessageText, copyMessage ...: calls the person sees (not a button's answer, not getUpdates)."""
+    return url.rsplit("/", 1)[-1].startswith(("send", "copy", "forward", "edit"))
 
 
 class BoundedRequest(HTTPXRequest):
@@ -62,17 +86,25 @@ class BoundedRequest(HTTPXRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self._deadline is not None and asyncio.get_running_loop().time() >= self._deadline:
+            raise StoppingTimedOut("Makker is stopping: the call to Telegram was not made")
         try:
             async with asyncio.timeout_at(self._deadline) as timeout:
                 self._in_flight.add(timeout)
                 try:
-                    return await super().do_request(
+                    code, payload = await super().do_request(
                         url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
                     )
                 finally:
                     self._in_flight.discard(timeout)
         except TimeoutError:
-            raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up") from None
+            shows = _shows_a_message(url)
+            raise StoppingTimedOut(
+                "Makker is stopping: the call to Telegram was given up on its way", may_have_arrived=shows
+            ) from None
+        if code == 200 and _shows_a_message(url):
+            _SHOWN.set(True)
+        return code, payload
 
 
 def install_stop_signals(application: Application, requests: tuple[BaseRequest, ...]) -> None:

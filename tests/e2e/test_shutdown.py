@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.blackhole import Blackhole
 from tests.e2e.conftest import READY_WALL_SECONDS, BotProcess
 from tests.e2e.people import wait_until, wait_while_progressing
+from tests.e2e.test_intake import Person
 from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -78,3 +79,55 @@ def test_sigterm_while_starting_stops_within_five_seconds(api: FakeBotApi, bot: 
     assert code == 0 and seconds < LIMIT, f"exit {code} after {seconds:.1f} s"
     output = bot.output()
     assert "stopped" in output and "Traceback" not in output and "ERROR" not in output
+
+
+def reply_on_its_way_at_the_stop(api: FakeBotApi, bot: BotProcess, method: str, chat_id: int, act: object) -> int:
+    """Telegram takes the call (the fake acts on arrival) but answers later than the stop's deadline: the bot
+    cannot know whether the person saw it. Stops the bot then; returns the mark to restart from."""
+    api.slow_methods[method] = 8.0
+    mark = api.mark()
+    act()  # type: ignore[operator]
+    api.wait_for(lambda call: call["method"] == method and call["chat_id"] == chat_id, timeout=30, after=mark)
+    code, seconds = timed_stop(bot)
+    assert code == 0 and seconds < LIMIT, f"exit {code} after {seconds:.1f} s"
+    del api.slow_methods[method]
+    with sqlite3.connect(bot.database) as db:
+        doubtful = db.execute("SELECT COUNT(*) FROM inbox WHERE reply_in_doubt = 1").fetchone()[0]
+    assert doubtful == 1, "the update is left in the inbox, marked: its reply may have arrived"
+    return api.mark()
+
+
+def test_a_button_reply_on_its_way_at_the_stop_is_not_shown_twice_after_the_restart(
+    api: FakeBotApi, bot: BotProcess
+) -> None:
+    bot.start()
+    person = Person(api, 7500)
+    person.say("/start", "Giver du samtykke")
+    person.tap("c:yes", "Hvem søger du støtte til?")
+    pressed = next(m for m in api.messages(7500) if "i:whom:pick:self" in str(m.get("reply_markup")))
+    restart = reply_on_its_way_at_the_stop(
+        api, bot, "editMessageText", 7500, lambda: api.press_button(7500, pressed["message_id"], "i:whom:pick:self")
+    )
+    bot.start()
+    # The pressed message is edited again to the question the person is at: it reads so already, nothing changes.
+    edited = api.wait_for(lambda call: call["method"] == "editMessageText", timeout=30, after=restart)
+    assert edited["chat_id"] == 7500 and not edited["ok"], "unchanged: Telegram says it is not modified"
+    person.tap("i:grp:tog:mental_health", "✅ Psykiske vanskeligheder")
+    assert not [call for call in api.sent(7500, "sendMessage") if call["index"] >= restart], "nothing sent anew"
+    asked = [m for m in api.messages(7500) if "Hvad handler det om" in (m["text"] or "")]
+    assert len(asked) == 1, "the question is shown once"
+    assert bot.stop() == 0
+    with sqlite3.connect(bot.database) as db:
+        assert db.execute("SELECT DISTINCT state FROM inbox").fetchall() == [("handled",)]
+
+
+def test_a_reply_on_its_way_at_the_stop_comes_again_with_an_honest_word(api: FakeBotApi, bot: BotProcess) -> None:
+    bot.start()
+    restart = reply_on_its_way_at_the_stop(api, bot, "sendMessage", 7501, lambda: api.send_text(7501, "/help"))
+    bot.start()
+    api.wait_for_text(7501, "/mydata", timeout=30, after=restart)
+    texts = [call["params"]["text"] for call in api.sent(7501, "sendMessage") if call["index"] >= restart]
+    assert len(texts) == 2 and "ser du det nu to gange" in texts[0] and "/mydata" in texts[1], texts
+    assert bot.stop() == 0
+    with sqlite3.connect(bot.database) as db:
+        assert db.execute("SELECT DISTINCT state FROM inbox").fetchall() == [("handled",)]
