@@ -57,6 +57,7 @@ class Inbox:
         self._in_doubt: list[int] = []  # of those, ones whose reply the person may have seen: marked at the stop
         self._replaying_in_doubt: set[int] = set()  # such updates handed over again after a restart
         self._flusher: asyncio.Task[None] | None = None
+        self._handing_over = True
 
     async def accept(self, raw_updates: list[RawUpdate]) -> int:
         """Store the batch, then hand over what is new. Returns the highest update id stored.
@@ -174,7 +175,13 @@ class Inbox:
                     return
                 await asyncio.sleep(1)
 
+    def stop_handing_over(self) -> None:
+        """Makker is stopping: what is stored from now on stays in the inbox for the next start."""
+        self._handing_over = False
+
     async def _hand_over(self, update_id: int, raw: RawUpdate) -> None:
+        if not self._handing_over:
+            return
         try:
             update = Update.de_json(raw, self._bot)
         except Exception as error:  # anything PTB cannot read must never stop the others
