@@ -54,7 +54,10 @@ class Inbox:
         self._replaying: set[int] = set()  # 'applied' updates handed over again after a restart
         self._handled: list[int] = []
         self._left_unhandled: set[int] = set()  # given up at a stop: left for the next start
+        self._in_doubt: list[int] = []  # of those, ones whose reply the person may have seen: marked at the stop
+        self._replaying_in_doubt: set[int] = set()  # such updates handed over again after a restart
         self._flusher: asyncio.Task[None] | None = None
+        self._handing_over = True
 
     async def accept(self, raw_updates: list[RawUpdate]) -> int:
         """Store the batch, then hand over what is new. Returns the highest update id stored.
@@ -103,6 +106,8 @@ class Inbox:
         for row in unhandled:
             if row.applied:
                 self._replaying.add(row.update_id)
+            if row.reply_in_doubt:
+                self._replaying_in_doubt.add(row.update_id)
             await self._hand_over(row.update_id, json.loads(row.body or "{}"))
         if unhandled:
             logger.info("inbox_replayed count=%d applied=%d", len(unhandled), len(self._replaying))
@@ -112,10 +117,20 @@ class Inbox:
         """True for an update whose effect was stored before a crash: it must not be applied again."""
         return update_id in self._replaying
 
-    def leave_unhandled(self, update_id: int) -> None:
+    def leave_unhandled(self, update_id: int, *, reply_in_doubt: bool = False) -> None:
         """Its reply was given up because Makker is stopping: the update stays in the inbox, and the next
-        start handles it again (or, if its effect was stored, shows the person where they are)."""
+        start handles it again (or, if its effect was stored, shows the person where they are).
+
+        `reply_in_doubt`: a reply to it went out, or was on its way when it was given up, so the person may have
+        seen it; the mark is written at the stop (flush) and the next start answers with care (handlers/replay.py).
+        """
         self._left_unhandled.add(update_id)
+        if reply_in_doubt:
+            self._in_doubt.append(update_id)
+
+    def reply_in_doubt(self, update_id: int) -> bool:
+        """True for an update left at a stop after the person may have seen a reply to it."""
+        return update_id in self._replaying_in_doubt
 
     def handled(self, update_id: int) -> None:
         """Called once the Application is done with an update; the marks are written in batches."""
@@ -123,6 +138,7 @@ class Inbox:
             self._left_unhandled.discard(update_id)
             return
         self._replaying.discard(update_id)
+        self._replaying_in_doubt.discard(update_id)
         self._handled.append(update_id)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_later(), name="inbox:marks")
@@ -136,6 +152,12 @@ class Inbox:
             self._flusher.cancel()
             await asyncio.wait({self._flusher})
         await self._flush_marks(retry=False)
+        if self._in_doubt:
+            try:
+                await self._store.inbox.mark_reply_in_doubt(self._in_doubt)
+                self._in_doubt = []
+            except Exception as error:  # then the next start answers them as before: maybe twice, never not
+                logger.warning("inbox_doubt_marks_failed count=%d error=%s", len(self._in_doubt), type(error).__name__)
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(MARK_DELAY)
@@ -153,7 +175,13 @@ class Inbox:
                     return
                 await asyncio.sleep(1)
 
+    def stop_handing_over(self) -> None:
+        """Makker is stopping: what is stored from now on stays in the inbox for the next start."""
+        self._handing_over = False
+
     async def _hand_over(self, update_id: int, raw: RawUpdate) -> None:
+        if not self._handing_over:
+            return
         try:
             update = Update.de_json(raw, self._bot)
         except Exception as error:  # anything PTB cannot read must never stop the others

@@ -26,6 +26,8 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from bot.shutdown import StoppingTimedOut
+
 if TYPE_CHECKING:
     from bot.inbox import Inbox
     from handlers.first_aid import CrisisFirstAid
@@ -58,6 +60,7 @@ class InboxUpdater(Updater):
         self.inbox: Inbox | None = None
         self.first_aid: CrisisFirstAid | None = None
         self._task: asyncio.Task[None] | None = None
+        self._storing: asyncio.Task[int] | None = None
         self._server: Any = None
 
     # ---------------------------------------------------------------------------------- polling
@@ -101,6 +104,8 @@ class InboxUpdater(Updater):
             try:
                 raw = await self.bot.do_api_request("getUpdates", api_kwargs=arguments, read_timeout=wait + 10)
                 backoff = 0.0
+            except StoppingTimedOut:
+                return  # Makker is stopping: every further call would be refused at once
             except TimedOut:
                 continue
             except InvalidToken:
@@ -118,6 +123,7 @@ class InboxUpdater(Updater):
                     batch_since = time.monotonic()
                 batch = updates
                 storing = asyncio.get_running_loop().create_task(self._inbox().accept(updates), name="inbox:store")
+                self._storing = storing
             if storing is None:
                 continue
             await asyncio.wait({storing}, timeout=PEEK_INTERVAL)
@@ -185,6 +191,10 @@ class InboxUpdater(Updater):
         if not self.running:
             raise RuntimeError("not running")
         self._running = False
+        # Nothing more goes to the Application: PTB's stop waits until every update in its queue was taken, and
+        # one put there after its stop mark (a batch whose storing ended late, a webhook delivery under way) is
+        # never taken, so the stop waited forever. What is stored stays in the inbox for the next start.
+        self._inbox().stop_handing_over()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -193,6 +203,12 @@ class InboxUpdater(Updater):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._storing is not None:  # not told to Telegram: stored or not, the update comes again or is replayed
+            self._storing.cancel()
+            await asyncio.wait({self._storing})
+            if not self._storing.cancelled():
+                self._storing.exception()  # seen: a database fault here is the next start's to meet
+            self._storing = None
         left = 0
         while not self.update_queue.empty():
             self.update_queue.get_nowait()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from contextvars import ContextVar
 from typing import Any
 
 from telegram.error import TimedOut
@@ -30,8 +31,31 @@ CALLS_GRACE_SECONDS = 2.5
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+# Whether a call made while handling the current update (each update has its own task, so its own context) showed
+# the person something: a message sent or edited, or one given up while on its way.
+_SHOWN: ContextVar[bool] = ContextVar("shown_to_the_person", default=False)
+
+
 class StoppingTimedOut(TimedOut):
-    """A call to Telegram given up because Makker is stopping: nothing to report, nobody to blame."""
+    """A call to Telegram given up because Makker is stopping: nothing to report, nobody to blame.
+
+    `may_have_arrived`: the request was on its way when it was given up, so Telegram may have acted on it.
+    """
+
+    def __init__(self, message: str | None = None, *, may_have_arrived: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_arrived = may_have_arrived
+
+
+def reply_may_have_arrived(error: StoppingTimedOut) -> bool:
+    """For the update being handled, given up at a stop: may the person have seen a reply to it already?
+    Then answering it again after the restart needs care (handlers/replay.py)."""
+    return error.may_have_arrived or _SHOWN.get()
+
+
+def _shows_a_message(url: str) -> bool:
+    """sendMessage, editMessageText, copyMessage ...: calls the person sees (not a button's answer, not getUpdates)."""
+    return url.rsplit("/", 1)[-1].startswith(("send", "copy", "forward", "edit"))
 
 
 class BoundedRequest(HTTPXRequest):
@@ -62,17 +86,25 @@ class BoundedRequest(HTTPXRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self._deadline is not None and asyncio.get_running_loop().time() >= self._deadline:
+            raise StoppingTimedOut("Makker is stopping: the call to Telegram was not made")
         try:
             async with asyncio.timeout_at(self._deadline) as timeout:
                 self._in_flight.add(timeout)
                 try:
-                    return await super().do_request(
+                    code, payload = await super().do_request(
                         url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
                     )
                 finally:
                     self._in_flight.discard(timeout)
         except TimeoutError:
-            raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up") from None
+            shows = _shows_a_message(url)
+            raise StoppingTimedOut(
+                "Makker is stopping: the call to Telegram was given up on its way", may_have_arrived=shows
+            ) from None
+        if code == 200 and _shows_a_message(url):
+            _SHOWN.set(True)
+        return code, payload
 
 
 def install_stop_signals(application: Application, requests: tuple[BaseRequest, ...]) -> None:
@@ -87,7 +119,6 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
         return
     loop = asyncio.get_running_loop()
 
-
     def stop(signal_number: signal.Signals) -> None:
         logger.info("stopping signal=%s", signal_number.name)
         deadline = loop.time() + CALLS_GRACE_SECONDS
@@ -98,12 +129,12 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
             limiter.stop_by(deadline)
         if isinstance(application.update_processor, PerUserUpdateProcessor):
             application.update_processor.stop_starting()
-        application.stop_running()
-        if not application.running and not waiting:
-            # Between post_init and the start PTB does not look at stop_running's marker again: stop once it runs.
-            waiting.append(loop.create_task(stop_once_running(application)))
+        if _fully_started(application):
+            application.stop_running()
+        elif not starting:  # PTB would miss the stop now: it is ended once the start is complete
+            starting.add(loop.create_task(_stop_once_started(application), name="stop-once-started"))
 
-    waiting: list[asyncio.Task[None]] = []
+    starting: set[asyncio.Task[None]] = set()
 
     for signal_number in STOP_SIGNALS:
         try:
@@ -112,12 +143,22 @@ def install_stop_signals(application: Application, requests: tuple[BaseRequest, 
             logger.debug("stop_signal_not_installed signal=%s", signal_number.name)
 
 
-async def stop_once_running(application: Application, within: float = 5.0, step: float = 0.01) -> bool:
-    """Stop the application as soon as it runs, if it does within `within` seconds; True when it was stopped."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not application.running:
-        if asyncio.get_running_loop().time() >= deadline:
-            return False
-        await asyncio.sleep(step)
-    application.stop_running()
-    return True
+def _fully_started(application: Application) -> bool:
+    """PTB's start is complete: the application runs and its job queue (started last) too."""
+    job_queue = application.job_queue
+    return application.running and (job_queue is None or job_queue.scheduler.running)
+
+
+async def _stop_once_started(application: Application) -> None:
+    """A stop signal while Makker is still starting (the updater's first calls, the inbox's replay, PTB's
+    start): PTB's stop_running then only sets a mark that nothing reads any more, or stops the loop under a
+    coroutine that is not done, and the bot ran on forever with every call refused. So the start is let
+    finish (quickly: its calls are refused now) and then ended as PTB's own signal handler ends it, which
+    runs the same orderly shutdown."""
+    while not _fully_started(application):  # noqa: ASYNC110 - PTB offers no event for it
+        await asyncio.sleep(0.02)
+    asyncio.get_running_loop().call_soon(_end_start)  # raised by a callback, not kept by this task
+
+
+def _end_start() -> None:
+    raise SystemExit

@@ -14,7 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.clock import utc_now
 from bot.context import MakkerContext
 from bot.services import Services
-from bot.shutdown import StoppingTimedOut
+from bot.shutdown import StoppingTimedOut, reply_may_have_arrived
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ async def on_error(update: object, context: MakkerContext) -> None:
     if isinstance(error, StoppingTimedOut):  # Makker is stopping: no report, and no reply can go out now
         logger.info("reply_given_up_at_stop update_id=%s", update.update_id if isinstance(update, Update) else None)
         if isinstance(update, Update):
-            context.services.inbox.leave_unhandled(update.update_id)  # answered after the restart instead
+            # answered after the restart instead, with care if the person may have seen a reply already
+            context.services.inbox.leave_unhandled(update.update_id, reply_in_doubt=reply_may_have_arrived(error))
         return
     error_type = type(error).__name__
     update_id = update.update_id if isinstance(update, Update) else None

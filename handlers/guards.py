@@ -40,8 +40,14 @@ async def remember_client_language(update: Update, context: MakkerContext) -> No
 
 
 async def show_instead_of_applying_again(update: Update, context: MakkerContext) -> None:
-    """An update whose effect was stored before a crash is not applied again; the person sees where they are."""
-    if context.services.inbox.was_applied_before_restart(update.update_id):
+    """An update whose effect was stored before a crash is not applied again; the person sees where they are.
+    One whose reply the person may have seen already (left at a stop) is answered with care (handlers/replay.py)."""
+    inbox = context.services.inbox
+    if inbox.reply_in_doubt(update.update_id):
+        if inbox.was_applied_before_restart(update.update_id) and await replay.show_in_place(update, context):
+            raise ApplicationHandlerStop
+        await replay.say_may_see_twice(update, context)
+    if inbox.was_applied_before_restart(update.update_id):
         logger.info("replay_applied update_id=%d", update.update_id)
         await replay.show_where_they_are(update, context)
         raise ApplicationHandlerStop

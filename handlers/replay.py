@@ -3,6 +3,11 @@
 Its reply may or may not have gone out before the crash; applying it again could answer the next
 question with it. So the person gets the question they are at now (or their suggestions), which is
 what the lost reply would have shown.
+
+An update left at a stop after a reply to it went out, or while one was on its way (bot/shutdown.py), is
+answered with care: a pressed button of the intake gets the question edited into the pressed message
+(unchanged, and so nothing new shown, when the reply had arrived); anything else gets an honest word that
+the person may see this answer twice, before the answer.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from telegram import Update
-from telegram.error import TelegramError
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import MakkerContext
 from bot.router import Kind
+from bot.telegram_bot import makker_bot
 from handlers import common, intake, match, peer_apply
 
 logger = logging.getLogger(__name__)
@@ -47,3 +53,35 @@ async def show_where_they_are(update: Update, context: MakkerContext) -> None:
         await match.suggestions_command(update, context)
     else:  # confirmed just before the crash, matched not yet: the confirmation's own second step
         await match.present(chat.id, context, svc, request, language)
+
+
+async def show_in_place(update: Update, context: MakkerContext) -> bool:
+    """A pressed intake button whose effect is stored and whose reply may have arrived: the pressed message is
+    edited to the question the person is at, which is what that reply showed. Editing is safe to repeat: had the
+    reply arrived, the message already reads so and nothing changes. False when this is no such case."""
+    query, user = update.callback_query, update.effective_user
+    message = query.message if query else None
+    if query is None or user is None or not isinstance(message, Message):
+        return False
+    svc = context.services
+    draft = await svc.store.intake.draft(user.id)
+    if draft is None:
+        return False
+    with suppress(TelegramError):  # an old query may be too old to answer
+        await query.answer()
+    text, keyboard = svc.intake_views.question(draft, await svc.language_for(user))
+    try:
+        await makker_bot(context).edit_text(message.chat.id, message.message_id, text, keyboard)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():  # the message is gone or too old to edit: ask anew
+            await intake.send_question(message.chat.id, context, svc, draft, await svc.language_for(user))
+    logger.info("replay_in_place update_id=%d", update.update_id)
+    return True
+
+
+async def say_may_see_twice(update: Update, context: MakkerContext) -> None:
+    """The honest word before an answer the person may have had already."""
+    if update.effective_chat is None:
+        return
+    logger.info("replay_in_doubt update_id=%d", update.update_id)
+    await common.reply(update, context, "replay.doubt.may_see_twice")

@@ -50,6 +50,28 @@ async def test_a_stop_ends_calls_under_way_and_to_come() -> None:
         silent.close()
 
 
+async def test_a_stop_says_whether_a_given_up_message_may_have_arrived() -> None:
+    """On its way when given up: Telegram may have shown it. Not started, or no message: it cannot have."""
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    base = f"http://127.0.0.1:{silent.getsockname()[1]}/bot1:x"
+    request = BoundedRequest(connection_pool_size=4)
+    await request.initialize()
+    try:
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, lambda: request.stop_by(loop.time() + 0.2))
+        outcomes = await asyncio.gather(
+            request.post(f"{base}/sendMessage"), request.post(f"{base}/answerCallbackQuery"), return_exceptions=True
+        )
+        assert [type(error) for error in outcomes] == [StoppingTimedOut, StoppingTimedOut]
+        assert [error.may_have_arrived for error in outcomes] == [True, False]  # type: ignore[union-attr]
+        with pytest.raises(StoppingTimedOut) as later:
+            await request.post(f"{base}/sendMessage")
+        assert later.value.may_have_arrived is False, "a call after the deadline is never made"
+    finally:
+        await request.shutdown()
+        silent.close()
+
+
 def test_a_backup_of_something_that_is_not_a_database_leaves_no_file(tmp_path: Path) -> None:
     source = tmp_path / "makker.sqlite3"
     source.write_bytes(b"not a database " * 100)
@@ -66,24 +88,3 @@ def test_the_match_heading_names_only_what_is_so() -> None:
     assert _head_key(False, nothing_fits=True, waiting=True) == "match.none_yet"
     assert _head_key(False, nothing_fits=True, waiting=False) == "match.honest.nothing_for_minor"
     assert _head_key(False, nothing_fits=False, waiting=False) == "match.honest.none_now"
-
-
-async def test_a_stop_signal_between_start_up_and_running_still_stops_the_bot() -> None:
-    import asyncio
-
-    from bot.shutdown import stop_once_running
-
-    class Starting:
-        running = False
-        stopped = 0
-
-        def stop_running(self) -> None:
-            self.stopped += 1
-
-    application = Starting()
-    waiting = asyncio.create_task(stop_once_running(application, within=2))  # type: ignore[arg-type]
-    await asyncio.sleep(0.05)
-    assert application.stopped == 0, "not before it runs"
-    application.running = True
-    assert await waiting and application.stopped == 1
-    assert not await stop_once_running(Starting(), within=0.05), "gives up on one that never runs"  # type: ignore[arg-type]

@@ -134,3 +134,16 @@ async def test_when_setting_aside_fails_the_rest_of_the_batch_is_still_handed_ov
     await inbox.accept([poll, after])
     assert [u.update_id for u in handed] == [61]
     assert (await states(harness))[60] == ("pending", True), "read again at the next start"
+
+
+async def test_a_batch_stored_once_the_stop_began_stays_in_the_inbox(harness: BotHarness) -> None:
+    """PTB's stop waits until every update in its queue was taken; one put there after its stop mark never was,
+    and the stop waited forever. So once stopping, what is stored is left for the next start."""
+    handed: list[Update] = []
+    inbox = inbox_for(harness, handed)
+    payload = harness.updates.text(USER, "/help")
+    inbox.stop_handing_over()
+    assert await inbox.accept([payload]) == payload["update_id"]
+    assert handed == []
+    assert (await states(harness))[payload["update_id"]] == ("pending", True)
+    assert [row.update_id for row in await harness.services.store.inbox.unhandled()] == [payload["update_id"]]

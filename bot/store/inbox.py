@@ -15,6 +15,7 @@ class Unhandled:
     update_id: int
     body: str
     applied: bool
+    reply_in_doubt: bool = False
 
 
 _MARK_HANDLED = "UPDATE inbox SET state = 'handled', body = NULL, handled_at = ? WHERE update_id = ?"
@@ -49,9 +50,22 @@ class InboxRepository:
 
     async def unhandled(self) -> list[Unhandled]:
         rows = await self._db.fetch_all(
-            "SELECT update_id, body, state FROM inbox WHERE state IN ('pending', 'applied') ORDER BY update_id"
+            "SELECT update_id, body, state, reply_in_doubt FROM inbox WHERE state IN ('pending', 'applied')"
+            " ORDER BY update_id"
         )
-        return [Unhandled(row["update_id"], row["body"], row["state"] == "applied") for row in rows]
+        return [
+            Unhandled(row["update_id"], row["body"], row["state"] == "applied", bool(row["reply_in_doubt"]))
+            for row in rows
+        ]
+
+    async def mark_reply_in_doubt(self, update_ids: list[int]) -> None:
+        """Left unhandled at a stop, after a reply to it went out or while one was on its way."""
+        rows = [(update_id,) for update_id in update_ids]
+        await self._db.transaction(
+            lambda connection: connection.executemany(
+                "UPDATE inbox SET reply_in_doubt = 1 WHERE update_id = ? AND state IN ('pending', 'applied')", rows
+            )
+        )
 
     async def mark_handled(self, update_ids: list[int]) -> None:
         """The content goes; the id stays as the record that the update had its effect."""

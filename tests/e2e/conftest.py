@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -18,6 +19,20 @@ from tests.fakebotapi import FakeBotApi
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token_for-makker"
 ADMIN_ID = 9001
+
+
+# Generous limits for a loaded machine: a start that takes more is broken, not slow.
+READY_CPU_SECONDS = 20.0
+READY_WALL_SECONDS = 90.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux /proc; 0 where it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def free_port() -> int:
@@ -65,13 +80,32 @@ class BotProcess:
             text=True,
         )
         if wait_ready:
-            self.api.wait_for(
-                lambda call: call["method"] == "setMyCommands" and call["params"].get("language_code") == "en",
-                timeout=30,
-                after=mark,
-            )
+            self._wait_ready(mark)
             time.sleep(0.3)  # the first getUpdates follows the command menu
         return self
+
+    def _wait_ready(self, mark: int) -> None:
+        """Until the command menu is set. A start costs the bot about 1.5 s of CPU, but on a 2-core machine shared
+        with other test runs it got so little of it that 30 s of wall time passed before its first call (an empty
+        log, no call). So a start fails when the bot exits, spins (far more CPU than a start takes), or is not ready
+        after READY_WALL_SECONDS, and says which, with the end of its log."""
+        assert self.process is not None
+        started = time.monotonic()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                self.api.wait_for(
+                    lambda call: call["method"] == "setMyCommands" and call["params"].get("language_code") == "en",
+                    timeout=1,
+                    after=mark,
+                )
+                return
+            code, cpu, waited = self.process.poll(), cpu_seconds(self.process.pid), time.monotonic() - started
+            if code is not None or cpu > READY_CPU_SECONDS or waited > READY_WALL_SECONDS:
+                self.log.flush()
+                tail = "\n".join(self.output().splitlines()[-15:])
+                raise TimeoutError(
+                    f"the bot was not ready after {waited:.0f} s (exit code {code}, {cpu:.1f} s of CPU); log:\n{tail}"
+                )
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10) -> int:
         assert self.process is not None

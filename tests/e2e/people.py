@@ -90,3 +90,16 @@ def wait_until(condition: object, timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_while_progressing(measure: object, target: int, what: str, stall: float = 20.0) -> None:
+    """Until measure() reaches target. A loaded machine makes progress slow, never zero: this fails only when
+    nothing moved for `stall` seconds, so the wait holds on a busy machine and still catches a hang."""
+    last, moved = measure(), time.monotonic()  # type: ignore[operator]
+    while last < target:
+        time.sleep(0.05)
+        now = measure()  # type: ignore[operator]
+        if now != last:
+            last, moved = now, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            raise AssertionError(f"no progress for {stall:.0f} s waiting for {what}: {last} of {target}")
