@@ -33,6 +33,7 @@ from bot.inbox_updater import InboxUpdater
 from bot.matches import build_match_service
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
+from bot.peer_profile import build_peer_services
 from bot.peer_texts import render as render_peer_text
 from bot.rate_limiter import MakkerRateLimiter
 from bot.relay import Relay
@@ -42,7 +43,7 @@ from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, offers, privacy, relay, safety
+from handlers import common, guards, intake, match, offers, peer_profile, peer_self, privacy, relay, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -61,8 +62,8 @@ SHUTDOWN_SEND_SECONDS = 2.0
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
 MENU_COMMANDS = {
-    "da": ("start", "krise", "forslag", "mydata", "delete", "cancel", "language", "help"),
-    "en": ("start", "crisis", "suggestions", "mydata", "delete", "cancel", "language", "help"),
+    "da": ("start", "krise", "forslag", "mine", "profil", "mydata", "delete", "cancel", "language", "help"),
+    "en": ("start", "crisis", "suggestions", "matches", "profile", "mydata", "delete", "cancel", "language", "help"),
 }
 # Which handler answers each kind of button; the dispatcher refuses to start when a kind has none.
 BUTTON_HANDLERS = {
@@ -74,10 +75,16 @@ BUTTON_HANDLERS = {
     buttons.SuggestionButton: match.choose,
     buttons.PrivacyButton: privacy.delete_answer,
     buttons.OfferButton: offers.answer,
+    buttons.ProfileButton: peer_profile.profile_button,
+    buttons.ProfileEditButton: peer_profile.edit_button,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
-CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message), Conversation(Kind.RELAY, relay.on_message))
+CONVERSATIONS = (
+    Conversation(Kind.INTAKE, intake.on_message),
+    Conversation(Kind.RELAY, relay.on_message),
+    Conversation(Kind.PEER_PROFILE, peer_profile.on_message),
+)
 
 
 def build_application(
@@ -141,6 +148,16 @@ def register_handlers(application: Application) -> None:
         ("suggestions", match.suggestions_command),
         ("afslut", relay.end_command),
         ("end", relay.end_command),
+        # A peer's own: the profile, a pause, their matches and offers, the initiatives for peers.
+        ("profil", peer_profile.profile_command),
+        ("profile", peer_profile.profile_command),
+        ("pause", peer_self.pause_command),
+        ("resume", peer_self.resume_command),
+        ("genoptag", peer_self.resume_command),
+        ("mine", peer_self.mine_command),
+        ("matches", peer_self.mine_command),
+        ("peertilbud", peer_self.for_peers_command),
+        ("for_peers", peer_self.for_peers_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -185,6 +202,7 @@ async def _post_init(application: Application) -> None:
     svc.first_aid = CrisisFirstAid(application.bot, svc)
     svc.matches = build_match_service(store, svc.matchmaker, settings)
     svc.relay = Relay(store, utc_now)
+    svc.peers, svc.profiles = build_peer_services(store, svc.matches, svc.matchmaker, settings)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())

@@ -41,6 +41,7 @@ class Kind(StrEnum):
 
     INTAKE = "intake"
     PEER_APPLICATION = "peer_application"
+    PEER_PROFILE = "peer_profile"  # a peer typing an answer of their profile (handlers/peer_profile.py)
     RELAY = "relay"
     BROADCAST = "broadcast"
     CHECKIN = "checkin"

@@ -23,6 +23,8 @@ from bot.buttons import (
     Number,
     OfferButton,
     PrivacyButton,
+    ProfileButton,
+    ProfileEditButton,
     ResumeButton,
     SuggestionButton,
     button,
@@ -53,6 +55,11 @@ EXAMPLES: list[object] = [
     SuggestionButton(1),
     SuggestionButton(MAX_ID),
     PrivacyButton("del", "yes"),
+    ProfileButton("menu"),
+    ProfileButton("edit", "exp"),
+    ProfileEditButton("area", "muni", "851"),
+    ProfileEditButton("cap", "pick", "10"),
+    ProfileEditButton("lang", "done"),
 ]
 
 
