@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.clock import utc_now
 from bot.config import Settings
@@ -143,10 +142,9 @@ class ProfileEditor:
         saved = await self._peers.update_profile(
             user_id, outcome.draft.answers, also=lambda connection: profile_edits.discard(connection, user_id)
         )
+        if not saved.ok:  # no longer a peer, or suspended meanwhile: the edit cannot be saved, so it goes
+            await self.cancel(user_id)
         return EditOutcome(saved=saved)
-
-    async def forget_stale(self, idle_since: datetime) -> int:
-        return await self._db.transaction(lambda connection: profile_edits.forget_stale(connection, idle_since))
 
 
 def build_peer_services(

@@ -29,6 +29,7 @@ from bot.store import matches as rows
 from bot.store.owners import Claim
 from bot.telegram_bot import makker_bot
 from bot.text_safety import has_visible_character, without_bidi_controls
+from handlers import relay
 from handlers.buttons import Press, StaleButton
 from handlers.peer_replies import text_of
 from handlers.peer_self import not_a_peer_key, pause, profiles, refuse_non_peer, resume, send_for_peers
@@ -217,6 +218,8 @@ async def _start_edit(context: MakkerContext, user: User, chat_id: int, step: St
         return
     if step in TYPED:  # claimed before the question goes out: the answer must reach the edit
         await context.services.router.claim(user.id, Kind.PEER_PROFILE)
+    else:  # answered by buttons: typed messages stay with (or go back to) the peer's conversations
+        await _done_typing(context, user.id)
     logger.info("profile_edit_started user_id=%d step=%s", user.id, step.value)
     await send_question(context, user, chat_id, started)
 
@@ -396,15 +399,17 @@ async def after(
     await send_question(context, user, chat_id, outcome.draft, outcome.hint, press=None if outcome.hint else press)
 
 
-async def _done_typing(context: MakkerContext, user_id: int) -> None:
-    """The edit no longer takes typed messages: they go back to the peer's open conversations, if any."""
+async def _done_typing(context: MakkerContext, user_id: int) -> bool:
+    """The edit no longer takes typed messages: they go back to the peer's open conversations, if any (True)."""
     router = context.services.router
-    if await router.release(user_id, Kind.PEER_PROFILE):
-        has_open = await context.services.store.db.read(
-            lambda connection: bool(rows.matches_of(connection, user_id, state="open"))
-        )
-        if has_open:
-            await router.claim(user_id, Kind.RELAY)
+    if not await router.release(user_id, Kind.PEER_PROFILE):
+        return False
+    has_open = await context.services.store.db.read(
+        lambda connection: bool(rows.matches_of(connection, user_id, state="open"))
+    )
+    if has_open:
+        await router.claim(user_id, Kind.RELAY)
+    return has_open
 
 
 # Answers by typing ------------------------------------------------------------------------------------------------
@@ -418,6 +423,10 @@ async def on_message(update: Update, context: MakkerContext, claim: Claim) -> bo
     editor = profiles(context)
     draft = await editor.draft(user.id)
     if draft is None or draft.step not in TYPED:
+        # Nothing typed is asked (the edit ended, e.g. by housekeeping): a peer in a conversation is writing to it.
+        if await _done_typing(context, user.id):
+            await relay.on_message(update, context, Claim(Kind.RELAY))
+            return True
         return False
     chat_id = message.chat_id
     if crisis_shown_for(update, context):  # the crisis help came first; the question waits, unanswered

@@ -301,6 +301,25 @@ async def test_a_peer_in_a_conversation_gets_their_messages_back_to_it_after_an_
     assert (await harness.services.router.owner(PEER)).kind == Kind.RELAY  # type: ignore[union-attr]
 
 
+async def test_a_message_meant_for_the_conversation_is_relayed_when_no_typed_answer_is_asked(
+    harness: BotHarness,
+) -> None:
+    await approved(harness)
+    await ask(harness, PERSON)
+    offer = await open_offer(harness, PERSON)
+    assert offer is not None
+    await press(harness, PEER, f"o:{offer.id}:acc")
+    await press(harness, PEER, "pf:edit:alias")
+    await press(harness, PEER, "pf:edit:lang")  # a question of buttons: typing goes to the conversation again
+    assert (await harness.services.router.owner(PEER)).kind == Kind.RELAY  # type: ignore[union-attr]
+    await press(harness, PEER, "pf:edit:org")
+    await harness.services.profiles.cancel(PEER)  # type: ignore[union-attr]  # gone meanwhile (housekeeping)
+    await say(harness, PEER, "Hej, hvordan går det?")
+    copies = [c for c in harness.api.calls if c.method == "copyMessage"]
+    assert copies and copies[-1].params["chat_id"] == PERSON
+    assert (await harness.services.router.owner(PEER)).kind == Kind.RELAY  # type: ignore[union-attr]
+
+
 # /pause and /resume -----------------------------------------------------------------------------------------------
 
 
