@@ -189,6 +189,10 @@ async def profile_button(press: Press, context: MakkerContext, button: ProfileBu
         await show_profile(context, user, press.chat_id, standing.peer)
     elif button.action == "menu":
         await _send_menu(context, user, press.chat_id)
+    elif button.action == "pause" and standing.peer.profile.status is PeerStatus.PAUSED:
+        # From an older message: the pause there is (perhaps until a date) stays as it is.
+        language = await svc.language_for(user)
+        await context.bot.send_message(press.chat_id, _status(svc, language, standing.peer))
     elif button.action == "pause":
         await context.bot.send_message(press.chat_id, await pause(context, user))
     elif button.action == "resume":

@@ -383,6 +383,8 @@ async def test_pausing_from_the_profile_and_resuming_rematches_the_waiting_list(
     await ask(harness, PERSON)  # nobody fits while the only peer is paused: the request waits
     request = await harness.services.store.intake.open_request(PERSON)
     assert request is not None and request.waiting
+    await press(harness, PEER, "pf:pause")  # an older message's button: the pause stays as it is
+    assert harness.api.last_text(PEER) == t(harness, "da", "peer_self.profile.status_paused")
     await press(harness, PEER, "pf:resume")
     assert harness.api.last_text(PEER) == t(harness, "da", "peer.resumed")
     queued = await harness.services.store.db.fetch_all("SELECT text_key FROM outbox WHERE chat_id = ?", (PERSON,))
