@@ -501,7 +501,7 @@ async def test_help_and_the_command_menu_name_the_new_commands(harness: BotHarne
 
 
 def test_pause_dates_follow_the_calendar() -> None:
-    from bot.pause_dates import PAST, PauseDateError, parse_pause_date
+    from bot.pause_dates import MALFORMED, PAST, PauseDateError, parse_pause_date
 
     today = date(2026, 12, 1)
     assert parse_pause_date("24.12.2026", today) == date(2026, 12, 24)
@@ -509,6 +509,14 @@ def test_pause_dates_follow_the_calendar() -> None:
     assert parse_pause_date("2026-12-24", today) == date(2026, 12, 24)
     assert parse_pause_date("1.12", today) == today, "today is the last day: the pause ends tonight"
     assert parse_pause_date("3.1.", today) == date(2027, 1, 3), "without a year: the next one"
+    assert parse_pause_date("til 24. december 2026", today) == date(2026, 12, 24)
+    assert parse_pause_date("24 dec", today) == date(2026, 12, 24)
+    assert parse_pause_date("until December 24th, 2026", today) == date(2026, 12, 24)
+    assert parse_pause_date("3. januar", today) == date(2027, 1, 3)
+    for malformed in ("24.13.2026", "31. februar", "jul", "24 decembre 2026", "i morgen", "2026-12-24 og mere"):
+        with pytest.raises(PauseDateError) as error:
+            parse_pause_date(malformed, today)
+        assert error.value.reason == MALFORMED, malformed
     with pytest.raises(PauseDateError) as past:
         parse_pause_date("30.11.2026", today)
     assert past.value.reason == PAST
