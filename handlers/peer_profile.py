@@ -32,7 +32,7 @@ from bot.text_safety import has_visible_character, without_bidi_controls
 from handlers import relay
 from handlers.buttons import Press, StaleButton
 from handlers.peer_replies import text_of
-from handlers.peer_self import not_a_peer_key, pause, profiles, refuse_non_peer, resume, send_for_peers
+from handlers.peer_self import non_peer_text, pause, profiles, refuse_non_peer, resume, send_for_peers
 from handlers.safety import crisis_shown_for
 from matching.geo import Region
 from matching.model import PeerStatus
@@ -182,7 +182,7 @@ async def profile_button(press: Press, context: MakkerContext, button: ProfileBu
         await send_for_peers(context, user, press.chat_id)
         return
     if standing.peer is None:
-        await press.answer(await svc.text_for(user, not_a_peer_key(standing), date=""), alert=True)
+        await press.answer(await non_peer_text(context, user, standing), alert=True)
         return
     await press.answer()
     if button.action == "show":

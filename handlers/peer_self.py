@@ -70,8 +70,14 @@ def _applied_on(svc: Services, standing: Standing) -> str:
     return from_db(stamp).astimezone(svc.settings.zone).strftime("%d.%m.%Y") if stamp else ""
 
 
+async def non_peer_text(context: MakkerContext, user: User, standing: Standing) -> str:
+    key = not_a_peer_key(standing)
+    return await context.services.text_for(user, key, date=_applied_on(context.services, standing))
+
+
 async def refuse_non_peer(update: Update, context: MakkerContext, standing: Standing) -> None:
-    await _say(update, context, not_a_peer_key(standing), date=_applied_on(context.services, standing))
+    assert update.effective_user is not None
+    await _send(update, context, await non_peer_text(context, update.effective_user, standing))
 
 
 # /pause and /resume ------------------------------------------------------------------------------------------------
@@ -229,8 +235,7 @@ async def send_for_peers(context: MakkerContext, user: User, chat_id: int) -> No
     elif standing.application is not None:
         area = standing.application.answers.area  # an applicant's area so far; none yet means national and online
     else:
-        text = await svc.text_for(user, not_a_peer_key(standing), date="")
-        await context.bot.send_message(chat_id, text)
+        await context.bot.send_message(chat_id, await non_peer_text(context, user, standing))
         return
     language = await svc.language_for(user)
     t = svc.catalogue.text

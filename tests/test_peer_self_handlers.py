@@ -117,6 +117,8 @@ async def test_an_applicant_hears_where_the_application_stands_and_may_see_the_i
     assert "Peer-netværket Danmark" in harness.api.last_text(PEER)
     assert await say(harness, PEER, "/pause") == t(harness, "da", "peer_self.applicant_pending", date=today)
     assert await say(harness, PEER, "/mine") == t(harness, "da", "peer_self.mine.nothing_applicant")
+    await press(harness, PEER, "pf:edit:exp")  # a button of a profile the applicant does not have yet
+    assert last_alert(harness) == t(harness, "da", "peer_self.applicant_pending", date=today)
 
 
 async def test_an_applicant_with_an_unsent_draft_is_pointed_back_to_it(harness: BotHarness) -> None:
