@@ -34,8 +34,8 @@ from bot.inbox_updater import InboxUpdater
 from bot.matches import build_match_service
 from bot.matchmaker import Matchmaker
 from bot.outbox import OutboxDispatcher
+from bot.peer_profile import build_peer_services
 from bot.peer_texts import render as render_peer_text
-from bot.peers import build_peer_service
 from bot.rate_limiter import MakkerRateLimiter
 from bot.relay import Relay
 from bot.router import Conversation, Kind, Router
@@ -44,7 +44,20 @@ from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, offers, peer_apply, peer_review, privacy, relay, safety
+from handlers import (
+    common,
+    guards,
+    intake,
+    match,
+    offers,
+    peer_apply,
+    peer_profile,
+    peer_review,
+    peer_self,
+    privacy,
+    relay,
+    safety,
+)
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -63,8 +76,20 @@ SHUTDOWN_SEND_SECONDS = 2.0
 # generous: a person who floods the bot must not use up the slots everyone else needs.
 MAX_CONCURRENT_UPDATES = 4096
 MENU_COMMANDS = {
-    "da": ("start", "krise", "forslag", "peer", "mydata", "delete", "cancel", "language", "help"),
-    "en": ("start", "crisis", "suggestions", "peer", "mydata", "delete", "cancel", "language", "help"),
+    "da": ("start", "krise", "forslag", "peer", "mine", "profil", "mydata", "delete", "cancel", "language", "help"),
+    "en": (
+        "start",
+        "crisis",
+        "suggestions",
+        "peer",
+        "matches",
+        "profile",
+        "mydata",
+        "delete",
+        "cancel",
+        "language",
+        "help",
+    ),
 }
 # Coordinators (ADMIN_IDS) see their review command in their own chat's menu as well.
 COORDINATOR_COMMANDS = {"da": ("ansoegninger",), "en": ("applications",)}
@@ -81,6 +106,8 @@ BUTTON_HANDLERS = {
     buttons.PeerEntryButton: peer_apply.entry_answer,
     buttons.PeerApplyButton: peer_apply.button,
     buttons.ReviewButton: peer_review.review_button,
+    buttons.ProfileButton: peer_profile.profile_button,
+    buttons.ProfileEditButton: peer_profile.edit_button,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
@@ -89,6 +116,7 @@ CONVERSATIONS = (
     Conversation(Kind.RELAY, relay.on_message),
     Conversation(Kind.PEER_APPLICATION, peer_apply.on_message),
     Conversation(Kind.APPLICATION_REVIEW, peer_review.on_reason),
+    Conversation(Kind.PEER_PROFILE, peer_profile.on_message),
 )
 
 
@@ -157,6 +185,16 @@ def register_handlers(application: Application) -> None:
         ("bliv_peer", peer_apply.peer_command),
         ("ansoegninger", peer_review.applications_command),
         ("applications", peer_review.applications_command),
+        # A peer's own: the profile, a pause, their matches and offers, the initiatives for peers.
+        ("profil", peer_profile.profile_command),
+        ("profile", peer_profile.profile_command),
+        ("pause", peer_self.pause_command),
+        ("resume", peer_self.resume_command),
+        ("genoptag", peer_self.resume_command),
+        ("mine", peer_self.mine_command),
+        ("matches", peer_self.mine_command),
+        ("peertilbud", peer_self.for_peers_command),
+        ("for_peers", peer_self.for_peers_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -201,7 +239,7 @@ async def _post_init(application: Application) -> None:
     svc.first_aid = CrisisFirstAid(application.bot, svc)
     svc.matches = build_match_service(store, svc.matchmaker, settings)
     svc.relay = Relay(store, utc_now)
-    svc.peers = build_peer_service(store, svc.matches, svc.matchmaker, settings)
+    svc.peers, svc.profiles = build_peer_services(store, svc.matches, svc.matchmaker, settings)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())

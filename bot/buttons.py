@@ -364,3 +364,31 @@ class ReviewButton:
 
     application: Annotated[int, Number(0, MAX_ID)]
     action: Annotated[str, Choice(REVIEW_ACTIONS)]
+
+
+# A peer's own profile (handlers/peer_profile.py). The steps are the application's (bot/peer_application.py).
+PROFILE_ACTIONS = ("menu", "edit", "pause", "resume", "forpeers", "show")
+PROFILE_STEPS = tuple(step.value for step in PeerStep if step is not PeerStep.SUMMARY)
+
+
+@button("pf")
+@dataclass(frozen=True)
+class ProfileButton:
+    """/profil's buttons: the list of answers to edit, editing one of them (`step`), pausing, resuming, the
+    initiatives for peers, and the profile again. The service checks that the presser is a peer."""
+
+    action: Annotated[str, Choice(PROFILE_ACTIONS)]
+    step: Annotated[str | None, Choice(PROFILE_STEPS)] = None
+
+
+PROFILE_EDIT_ACTIONS = ("tog", "pick", "done", "skip", "cancel", "region", "online", "muni")
+
+
+@button("pd")
+@dataclass(frozen=True)
+class ProfileEditButton:
+    """An answer while editing one profile answer; the step lets a button of another edit be recognised as stale."""
+
+    step: Annotated[str, Choice(PROFILE_STEPS)]
+    action: Annotated[str, Choice(PROFILE_EDIT_ACTIONS)]
+    value: Annotated[str | None, Code()] = None

@@ -15,7 +15,7 @@ from bot.clock import local_today, utc_now
 from bot.config import Settings
 from bot.context import MakkerContext
 from bot.outbox import OutboxDispatcher
-from bot.store import applications
+from bot.store import applications, profile_edits
 
 UPDATE_MEMORY = timedelta(hours=48)
 # Retention as the consent texts promise it: unfinished intakes and peer applications 30 days, ended requests
@@ -35,6 +35,7 @@ async def housekeeping(context: MakkerContext) -> None:
     await svc.store.intake.forget_closed_requests(utc_now() - CLOSED_REQUEST_RETENTION)
     await svc.store.db.transaction(lambda c: applications.forget_stale_drafts(c, utc_now() - DRAFT_RETENTION))
     await svc.store.db.transaction(lambda c: applications.forget_decided(c, utc_now() - CLOSED_REQUEST_RETENTION))
+    await svc.store.db.transaction(lambda c: profile_edits.forget_stale(c, utc_now() - DRAFT_RETENTION))
     svc.flood.forget_idle(time.monotonic())
     await svc.store.outbox.prune(utc_now() - timedelta(days=svc.settings.outbox_retention_days))
 

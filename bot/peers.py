@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -268,8 +269,11 @@ class PeerService:
 
         return await self._db.read(run)
 
-    async def update_profile(self, user_id: int, answers: Answers) -> Result:
-        """/profil: an edit is effective at once for new offers; open matches and offers stay as they are."""
+    async def update_profile(
+        self, user_id: int, answers: Answers, *, also: Callable[[sqlite3.Connection], object] | None = None
+    ) -> Result:
+        """/profil: an edit is effective at once for new offers; open matches and offers stay as they are.
+        `also` runs in the same transaction once the profile is saved (the edit in progress is dropped there)."""
         if not is_complete(answers):
             return refused(Refusal.INCOMPLETE)
         now = self._clock()
@@ -278,7 +282,11 @@ class PeerService:
             peer = rows.peer_state(connection, user_id=user_id)
             if peer is None:
                 return refused(Refusal.NOT_A_PEER)
+            if peer.suspended:
+                return refused(Refusal.SUSPENDED)
             self._save_profile(connection, user_id, answers, PeerStatus(peer.status), now)
+            if also is not None:
+                also(connection)
             return Result("peer.profile_saved")
 
         result = await self._db.transaction(run)

@@ -42,6 +42,7 @@ class Kind(StrEnum):
     INTAKE = "intake"
     PEER_APPLICATION = "peer_application"
     APPLICATION_REVIEW = "application_review"  # a coordinator typing the reason for a rejection
+    PEER_PROFILE = "peer_profile"  # a peer typing an answer of their profile (handlers/peer_profile.py)
     RELAY = "relay"
     BROADCAST = "broadcast"
     CHECKIN = "checkin"

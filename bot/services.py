@@ -21,6 +21,7 @@ from matching.geo import Geography
 
 if TYPE_CHECKING:
     from bot.matches import MatchService
+    from bot.peer_profile import ProfileEditor
     from bot.peers import PeerService
     from bot.relay import Relay
     from handlers.first_aid import CrisisFirstAid
@@ -44,7 +45,8 @@ class Services:
     first_aid: CrisisFirstAid | None = None
     matches: MatchService | None = None  # offers, matches, reports and erasure of the peers' side (bot/matches.py)
     relay: Relay | None = None  # where a relayed message goes (bot/relay.py)
-    peers: PeerService | None = None  # applications, a coordinator's decision, profiles (bot/peers.py)
+    peers: PeerService | None = None  # applications, a coordinator's decision, profile, pause and resume (bot/peers.py)
+    profiles: ProfileEditor | None = None  # a peer's own profile and its edits (bot/peer_profile.py)
     _language_cache: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
     _client_language_stored: OrderedDict[int, str | None] = field(default_factory=OrderedDict)
 

@@ -22,7 +22,11 @@ async def reply(update: Update, context: MakkerContext, key: str, **params: obje
 
 
 async def help_command(update: Update, context: MakkerContext) -> None:
-    await reply(update, context, "help.text")
+    """The commands for everyone, then those for one's matches and for peers (peer_self.help)."""
+    svc = context.services
+    language = await svc.language_for(update.effective_user)
+    text = f"{svc.catalogue.text(language, 'help.text')}\n\n{svc.catalogue.text(language, 'peer_self.help')}"
+    await context.bot.send_message(update.effective_chat.id, text)  # type: ignore[union-attr]
 
 
 async def language_command(update: Update, context: MakkerContext) -> None:

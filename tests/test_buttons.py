@@ -25,6 +25,8 @@ from bot.buttons import (
     PeerApplyButton,
     PeerEntryButton,
     PrivacyButton,
+    ProfileButton,
+    ProfileEditButton,
     ResumeButton,
     ReviewButton,
     SuggestionButton,
@@ -64,6 +66,11 @@ EXAMPLES: list[object] = [
     PeerApplyButton("sum", "edit", "cap"),
     ReviewButton(0, "list"),
     ReviewButton(MAX_ID, "nor"),
+    ProfileButton("menu"),
+    ProfileButton("edit", "exp"),
+    ProfileEditButton("area", "muni", "851"),
+    ProfileEditButton("cap", "pick", "10"),
+    ProfileEditButton("lang", "done"),
 ]
 
 

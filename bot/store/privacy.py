@@ -18,6 +18,7 @@ PERSONAL_TABLES: dict[str, str | tuple[str, ...]] = {
     "never_pairs": ("person_user_id", "peer_user_id"),
     "suspensions": "user_id",
     "peer_applications": "user_id",
+    "peer_profile_edits": "user_id",
     "suggestions": "user_id",
     "match_exclusions": "user_id",
     "support_requests": "user_id",
