@@ -42,7 +42,7 @@ from bot.shutdown import BoundedRequest, install_stop_signals
 from bot.store import Store
 from bot.telegram_bot import MakkerBot
 from bot.update_processor import PerUserUpdateProcessor
-from handlers import common, guards, intake, match, offers, privacy, relay, safety
+from handlers import common, guards, intake, match, match_safety, offers, privacy, relay, safety
 from handlers.buttons import dispatcher as button_dispatcher
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 SETTINGS_KEY = "settings"
 DISPATCHER_KEY = "outbox_dispatcher"
 REQUESTS_KEY = "requests"
+# The clock of the peers' services (offers, matches, the relay), utc_now unless a test puts its own here before
+# start-up, to move time across a restart (tests/test_offer_clock.py).
+CLOCK_KEY = "clock"
 # How long a stopping bot lets outbox sends under way finish: within the five seconds a stop may take.
 SHUTDOWN_SEND_SECONDS = 2.0
 # PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
@@ -74,10 +77,17 @@ BUTTON_HANDLERS = {
     buttons.SuggestionButton: match.choose,
     buttons.PrivacyButton: privacy.delete_answer,
     buttons.OfferButton: offers.answer,
+    buttons.ContactButton: match_safety.contact_answer,
+    buttons.ReportButton: match_safety.report_skipped,
+    buttons.SuspendButton: match_safety.suspend_pressed,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
-CONVERSATIONS = (Conversation(Kind.INTAKE, intake.on_message), Conversation(Kind.RELAY, relay.on_message))
+CONVERSATIONS = (
+    Conversation(Kind.INTAKE, intake.on_message),
+    Conversation(Kind.RELAY, relay.on_message),
+    Conversation(Kind.REPORT, match_safety.on_report_message),
+)
 
 
 def build_application(
@@ -141,6 +151,14 @@ def register_handlers(application: Application) -> None:
         ("suggestions", match.suggestions_command),
         ("afslut", relay.end_command),
         ("end", relay.end_command),
+        ("kontakt", match_safety.contact_command),
+        ("contact", match_safety.contact_command),
+        ("rapporter", match_safety.report_command),
+        ("report", match_safety.report_command),
+        ("suspender", match_safety.suspend_command),
+        ("suspend", match_safety.suspend_command),
+        ("genaktiver", match_safety.reactivate_command),
+        ("reactivate", match_safety.reactivate_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -183,8 +201,9 @@ async def _post_init(application: Application) -> None:
         router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
     svc.first_aid = CrisisFirstAid(application.bot, svc)
-    svc.matches = build_match_service(store, svc.matchmaker, settings)
-    svc.relay = Relay(store, utc_now)
+    clock = application.bot_data.get(CLOCK_KEY, utc_now)
+    svc.matches = build_match_service(store, svc.matchmaker, settings, clock=clock)
+    svc.relay = Relay(store, clock)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:
         result = await store.initiatives.import_all(load_initiatives())

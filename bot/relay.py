@@ -45,6 +45,8 @@ class Relay:
         conversation number, else the only open match. A Result is a refusal to show the writer."""
 
         def run(connection: sqlite3.Connection) -> Route | Result:
+            if rows.is_suspended(connection, sender):
+                return refused(Refusal.SUSPENDED)  # a suspended person is relayed to nobody
             if reply_to is not None:
                 found = _route_by_reply(connection, sender, reply_to)
                 if found is not None:
