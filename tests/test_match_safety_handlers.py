@@ -293,3 +293,28 @@ async def test_a_minor_is_never_connected_one_to_one_with_an_adult_peer(harness:
     await harness.feed(harness.updates.button(PERSON, f"m:{suggestion}", language_code=language))
     assert harness.api.last_text(PERSON) == t(harness, language, "refusal.minor")
     assert await open_offer(harness) is None
+
+
+# Privacy --------------------------------------------------------------------------------------------------------
+
+
+async def exported(h: BotHarness, user_id: int) -> dict[str, Any]:
+    await h.feed(command(h, user_id, "/mydata"))
+    document = [c for c in h.api.calls if c.method == "sendDocument" and c.params.get("chat_id") == user_id][-1]
+    return json.loads(document.files["document"][1])
+
+
+async def test_mydata_shows_the_contact_one_gave_never_the_others_and_delete_erases_it(harness: BotHarness) -> None:
+    await matched(harness)
+    match = await the_match(harness)
+    await harness.feed(button(harness, PERSON, ContactButton(match.id, "yes", "u"), username="hemmelig"))
+    [mine] = (await exported(harness, PERSON))["matches"]
+    assert mine["person_contact"] == "@hemmelig" and mine["peer_user_id"] is None
+    [theirs] = (await exported(harness, METTE))["matches"]
+    assert theirs["person_contact"] is None and theirs["user_id"] is None, "not shared before both said yes"
+    await harness.feed(command(harness, PERSON, "/delete"))
+    await harness.press(PERSON, harness.api.last_keyboard(PERSON)[0][0]["callback_data"])
+    left = await harness.services.store.db.read(
+        lambda c: c.execute("SELECT COUNT(*) FROM matches WHERE person_contact IS NOT NULL").fetchone()[0]
+    )
+    assert left == 0
