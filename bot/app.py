@@ -49,6 +49,7 @@ from handlers import (
     guards,
     intake,
     match,
+    match_safety,
     offers,
     peer_apply,
     peer_profile,
@@ -70,6 +71,9 @@ logger = logging.getLogger(__name__)
 SETTINGS_KEY = "settings"
 DISPATCHER_KEY = "outbox_dispatcher"
 REQUESTS_KEY = "requests"
+# The clock of the peers' services (offers, matches, the relay), utc_now unless a test puts its own here before
+# start-up, to move time across a restart (tests/test_offer_clock.py).
+CLOCK_KEY = "clock"
 # How long a stopping bot lets outbox sends under way finish: within the five seconds a stop may take.
 SHUTDOWN_SEND_SECONDS = 2.0
 # PTB holds its concurrency slot while an update waits for the same person's earlier one, so the limit is
@@ -108,6 +112,9 @@ BUTTON_HANDLERS = {
     buttons.ReviewButton: peer_review.review_button,
     buttons.ProfileButton: peer_profile.profile_button,
     buttons.ProfileEditButton: peer_profile.edit_button,
+    buttons.ContactButton: match_safety.contact_answer,
+    buttons.ReportButton: match_safety.report_skipped,
+    buttons.SuspendButton: match_safety.suspend_pressed,
 }
 
 # The conversations that can own a person's typed messages (bot/router.py); the router hands each message to one.
@@ -117,6 +124,7 @@ CONVERSATIONS = (
     Conversation(Kind.PEER_APPLICATION, peer_apply.on_message),
     Conversation(Kind.APPLICATION_REVIEW, peer_review.on_reason),
     Conversation(Kind.PEER_PROFILE, peer_profile.on_message),
+    Conversation(Kind.REPORT, match_safety.on_report_message),
 )
 
 
@@ -195,6 +203,14 @@ def register_handlers(application: Application) -> None:
         ("matches", peer_self.mine_command),
         ("peertilbud", peer_self.for_peers_command),
         ("for_peers", peer_self.for_peers_command),
+        ("kontakt", match_safety.contact_command),
+        ("contact", match_safety.contact_command),
+        ("rapporter", match_safety.report_command),
+        ("report", match_safety.report_command),
+        ("suspender", match_safety.suspend_command),
+        ("suspend", match_safety.suspend_command),
+        ("genaktiver", match_safety.reactivate_command),
+        ("reactivate", match_safety.reactivate_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -237,8 +253,9 @@ async def _post_init(application: Application) -> None:
         router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
     svc.first_aid = CrisisFirstAid(application.bot, svc)
-    svc.matches = build_match_service(store, svc.matchmaker, settings)
-    svc.relay = Relay(store, utc_now)
+    clock = application.bot_data.get(CLOCK_KEY, utc_now)
+    svc.matches = build_match_service(store, svc.matchmaker, settings, clock=clock)
+    svc.relay = Relay(store, clock)
     svc.peers, svc.profiles = build_peer_services(store, svc.matches, svc.matchmaker, settings)
     _wire_inbox(application, inbox, svc.first_aid)
     if await store.initiatives.count() == 0:

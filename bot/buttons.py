@@ -392,3 +392,32 @@ class ProfileEditButton:
     step: Annotated[str, Choice(PROFILE_STEPS)]
     action: Annotated[str, Choice(PROFILE_EDIT_ACTIONS)]
     value: Annotated[str | None, Code()] = None
+CONTACT_FORMS = ("u", "l")  # an @username, or a tg://user link to the profile
+
+
+@button("k")
+@dataclass(frozen=True)
+class ContactButton:
+    """Yes or no to exchanging Telegram contacts in a match. "yes" without a form asks which form to give; with
+    one it says yes. The service decides whether the match is still open and the presser's."""
+
+    match: Annotated[int, Number(1, MAX_ID)]
+    answer: Annotated[str, Choice(ANSWERS)]
+    form: Annotated[str | None, Choice(CONTACT_FORMS)] = None
+
+
+@button("rp")
+@dataclass(frozen=True)
+class ReportButton:
+    """The reporter would rather not write what happened: the block stands, nothing goes to the coordinators."""
+
+    match: Annotated[int, Number(1, MAX_ID)]
+    action: Annotated[str, Choice(("skip",))]
+
+
+@button("su")
+@dataclass(frozen=True)
+class SuspendButton:
+    """A coordinator suspends whoever a report is about, from the report itself."""
+
+    report: Annotated[int, Number(1, MAX_ID)]

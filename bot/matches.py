@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.matchmaker import Matchmaker
 from bot.notices import Keyboard, Notice, Priority
 from bot.offers import Changes, MatchResult, OfferService, refusal_fields
-from bot.outcomes import Outbox, Refusal, Result, refused
+from bot.outcomes import Clock, Outbox, Refusal, Result, refused
 from bot.store import Store
 from bot.store import matches as rows
 from bot.store.matches import MatchRecord, OfferRecord
@@ -154,8 +154,24 @@ class MatchService(OfferService):
         await self._after(changes)
         return result
 
-    async def share_contact(self, user_id: int, match_id: int) -> MatchResult:
-        """One side agrees to swap Telegram contacts; when both have, each gets the other's and the relay ends."""
+    async def contact_refusal(self, user_id: int, match_id: int) -> Result | None:
+        """Whether this user may answer a contact question about this match now: None when they may."""
+
+        def run(connection: sqlite3.Connection) -> Result | None:
+            match = rows.match(connection, match_id)
+            if match is None or match.role_of(user_id) is None:
+                return refused(Refusal.NOT_FOUND)
+            if match.state != "open":
+                return refused(Refusal.ALREADY_ENDED)
+            return None
+
+        return await self._db.read(run)
+
+    async def agree_contact(self, user_id: int, match_id: int, contact: str) -> MatchResult:
+        """One side says yes to exchanging Telegram contacts and gives `contact` (an @username or a tg://user
+        link, as they chose). The other side is asked with buttons; only when both have said yes does each get
+        the other's contact, and the relay ends. A second yes from the same side (a double tap, a second device,
+        an old button) changes nothing and asks nobody again."""
         now = self._clock()
 
         def run(connection: sqlite3.Connection) -> tuple[MatchResult, Changes]:
@@ -165,35 +181,78 @@ class MatchService(OfferService):
             if match is None or role is None:
                 return MatchResult(**refusal_fields(Refusal.NOT_FOUND)), changes
             if match.state != "open":
-                return MatchResult(**refusal_fields(Refusal.MATCH_ENDED)), changes
-            rows.share_contact(connection, match.id, role)
+                return MatchResult(**refusal_fields(Refusal.ALREADY_ENDED), match=match), changes
+            if match.agreed(role):
+                return MatchResult("contact.already_waiting", match=match), changes
+            rows.share_contact(connection, match.id, role, contact)
             updated = rows.match(connection, match.id)
             assert updated is not None
             other = match.other_side(user_id)
-            if not (updated.person_shares_contact and updated.peer_shares_contact):
+            other_role = "peer" if role == "person" else "person"
+            if not updated.agreed(other_role):
+                key = "contact.asked_peer" if other == match.peer_user_id else "contact.asked_person"
                 changes.notices.append(
                     Notice(
                         other,
-                        "peer_match.contact_asked",
-                        f"match:{match.id}:contact-asked:{other}",
-                        {"number": match.number},
+                        key,
+                        f"match:{match.id}:contact-asked:{other}:{to_db(now)}",
+                        {"number": match.number, "match_id": match.id},
+                        Keyboard.CONTACT,
+                        Priority.HIGH,
                     )
                 )
                 self._outbox.enqueue(connection, changes.notices, now)
-                return MatchResult("peer_match.contact_waiting", notices=tuple(changes.notices), match=updated), changes
+                return MatchResult("contact.waiting", notices=tuple(changes.notices), match=updated), changes
             rows.end_match(connection, match.id, role, "contacts_exchanged", now)
             self._load_changed(connection, match.peer_id, now)
             changes.freed_peers.add(match.peer_id)
             rows.close_request(connection, match.request_id, now)
+            key = "contact.exchanged_peer" if other == match.peer_user_id else "contact.exchanged_person"
             changes.notices.append(
-                Notice(other, "peer_match.contact", f"match:{match.id}:contact:{other}", {"user_id": user_id})
+                Notice(
+                    other,
+                    key,
+                    f"match:{match.id}:contact:{other}",
+                    {"number": match.number, "contact": contact},
+                    priority=Priority.HIGH,
+                )
             )
             self._outbox.enqueue(connection, changes.notices, now)
-            return MatchResult("peer_match.contact", {"user_id": other}, tuple(changes.notices), match=updated), changes
+            reply = "contact.exchanged_peer" if user_id == match.peer_user_id else "contact.exchanged_person"
+            params = {"number": match.number, "contact": updated.contact_of(other_role) or ""}
+            return MatchResult(reply, params, tuple(changes.notices), match=updated), changes
 
         result, changes = await self._db.transaction(run)
+        if result.ok and result.reply.startswith("contact.exchanged"):
+            logger.info("contacts_exchanged match_id=%d", match_id)
         await self._after(changes)
         return result
+
+    async def decline_contact(self, user_id: int, match_id: int) -> MatchResult:
+        """No to the exchange, or withdrawing one's own question: both sides' yes and contacts are forgotten, so
+        nothing is shared later by an old button. A side that had said yes is told the other would rather go on
+        writing through Makker."""
+        now = self._clock()
+
+        def run(connection: sqlite3.Connection) -> MatchResult:
+            match = rows.match(connection, match_id)
+            role = match.role_of(user_id) if match else None
+            if match is None or role is None:
+                return MatchResult(**refusal_fields(Refusal.NOT_FOUND))
+            if match.state != "open":
+                return MatchResult(**refusal_fields(Refusal.ALREADY_ENDED), match=match)
+            other = match.other_side(user_id)
+            other_role = "peer" if role == "person" else "person"
+            rows.withdraw_contacts(connection, match.id)
+            if not match.agreed(other_role):
+                return MatchResult("contact.cancelled", {"number": match.number}, match=match)
+            key = "contact.declined_peer" if other == match.peer_user_id else "contact.declined_person"
+            dedup = f"match:{match.id}:contact-declined:{other}:{to_db(now)}"
+            notice = Notice(other, key, dedup, {"number": match.number})
+            self._outbox.enqueue(connection, [notice], now)
+            return MatchResult("contact.declined_you", {"number": match.number}, (notice,), match=match)
+
+        return await self._db.transaction(run)
 
     # Coordinators -----------------------------------------------------------------------------------------------
 
@@ -240,7 +299,11 @@ class MatchService(OfferService):
         reported = await self._db.transaction(run)
         if reported is None:
             return refused(Refusal.NOT_FOUND)
-        return await self.suspend(coordinator_id, reported, f"report {report_id}")
+        result = await self.suspend(coordinator_id, reported, f"report {report_id}")
+        # The coordinator needs the id to lift the suspension later (/genaktiver); the report itself never had it.
+        done = result.reply == "suspension.done"
+        key = "suspension.command.done_report" if done else "suspension.command.already_report"
+        return Result(key, {"user_id": reported, "report_id": report_id}, result.notices, result.refusal)
 
     async def lift_suspension(self, coordinator_id: int, user_id: int) -> Result:
         """The person may use Makker again; a peer stays paused until they resume."""
@@ -292,6 +355,33 @@ class MatchService(OfferService):
 
     # Reading ----------------------------------------------------------------------------------------------------
 
+    async def report_target(self, user_id: int, number: int | None = None) -> MatchRecord | Result:
+        """Which match /rapporter is about: the peer's conversation `number` (open or ended), else the only open
+        match, else the user's latest match, so that what happened can be reported after it ended too."""
+
+        def run(connection: sqlite3.Connection) -> MatchRecord | Result:
+            if number is not None:
+                row = connection.execute(
+                    "SELECT id FROM matches WHERE peer_user_id = ? AND number = ?", (user_id, number)
+                ).fetchone()
+                found = rows.match(connection, row["id"]) if row else None
+                return found if found is not None else refused(Refusal.NOT_FOUND)
+            every = rows.matches_of(connection, user_id)
+            open_ones = [match for match in every if match.state == "open"]
+            if len(open_ones) == 1:
+                return open_ones[0]
+            if open_ones:
+                numbers = sorted(m.number for m in open_ones if m.peer_user_id == user_id)
+                return Result("report.flow.choose", {"numbers": numbers}, refusal=Refusal.CHOOSE_CONVERSATION)
+            if every:
+                return every[-1]
+            return Result("report.flow.no_match", refusal=Refusal.NOT_FOUND)
+
+        return await self._db.read(run)
+
+    async def has_open_match(self, user_id: int) -> bool:
+        return bool(await self._db.read(lambda connection: rows.matches_of(connection, user_id, state="open")))
+
     async def overview(self, user_id: int) -> Overview:
         def run(connection: sqlite3.Connection) -> Overview:
             return Overview(
@@ -310,14 +400,14 @@ class MatchService(OfferService):
 
 
 def build_match_service(
-    store: Store, matchmaker: Matchmaker, settings: Settings, *, outbox: Outbox | None = None
+    store: Store, matchmaker: Matchmaker, settings: Settings, *, outbox: Outbox | None = None, clock: Clock = utc_now
 ) -> MatchService:
     """The service as the bot runs it: OFFER_TIMEOUT_HOURS, the coordinators of ADMIN_IDS, and a peer who becomes
     available matching the waiting list again at once (Matchmaker.rematch_and_tell)."""
     zone = settings.zone
 
     async def rematch() -> None:
-        await matchmaker.rematch_and_tell(utc_now().astimezone(zone).date())
+        await matchmaker.rematch_and_tell(clock().astimezone(zone).date())
 
     return MatchService(
         store,
@@ -325,6 +415,7 @@ def build_match_service(
         offer_timeout=timedelta(hours=settings.offer_timeout_hours),
         coordinators=settings.admin_ids,
         zone=zone,
+        clock=clock,
         outbox=outbox,
         on_peer_available=rematch,
     )

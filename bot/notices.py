@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.buttons import OfferButton, ReviewButton, pack
+from bot.buttons import ContactButton, OfferButton, ReviewButton, SuspendButton, pack
 from bot.store.outbox import Draft, insert_drafts
 from bot.store.outbox import Priority as OutboxPriority
 
@@ -28,6 +28,7 @@ class Keyboard(StrEnum):
     REMINDER = "reminder"  # the same buttons again, on the reminder
     APPLICATION = "application"  # Approve / Reject for coordinators, params["application_id"]
     REPORT = "report"  # Suspend the reported person, for coordinators, params["report_id"]
+    CONTACT = "contact"  # Yes / No to exchanging contacts in params["match_id"]
 
 
 class Priority(StrEnum):
@@ -103,4 +104,17 @@ def keyboard_rows(notice: Notice) -> list[list[dict[str, Any]]] | None:
         application_id = notice.params["application_id"]
         assert isinstance(application_id, int)
         return [[{"text_key": "peer_review.open", "callback_data": pack(ReviewButton(application_id, "open"))}]]
-    return None  # coordinators act on a report by command; the text names the report's number
+    if notice.keyboard is Keyboard.CONTACT:
+        match_id = notice.params["match_id"]
+        assert isinstance(match_id, int)
+        return [
+            [
+                {"text_key": "contact.yes", "callback_data": pack(ContactButton(match_id, "yes"))},
+                {"text_key": "contact.no", "callback_data": pack(ContactButton(match_id, "no"))},
+            ]
+        ]
+    if notice.keyboard is Keyboard.REPORT:
+        report_id = notice.params["report_id"]
+        assert isinstance(report_id, int)
+        return [[{"text_key": "report.flow.suspend_button", "callback_data": pack(SuspendButton(report_id))}]]
+    return None

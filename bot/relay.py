@@ -6,7 +6,7 @@ it records each copy with `record`, so replies thread on both sides even long af
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.notices import Notice, Priority
 from bot.outcomes import Clock, Outbox, Refusal, Result, TableOutbox, refused
@@ -24,6 +24,9 @@ class Route:
     to_chat: int
     reply_to: int | None
     number: int | None
+    labelled: bool = False  # the recipient is a peer with several open conversations: "Fra Makker-samtale #n" first
+    copied_before: bool = False  # the message is in the relay map already (a replayed update): not copied again
+    languages: tuple[str | None, str | None] = (None, None)  # the labelled recipient's chosen and client language
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,35 @@ class Relay:
         self._outbox: Outbox = outbox or TableOutbox()
 
     async def route(
-        self, sender: int, *, reply_to: int | None = None, conversation: int | None = None
+        self,
+        sender: int,
+        *,
+        reply_to: int | None = None,
+        conversation: int | None = None,
+        message_id: int | None = None,
     ) -> Route | Result:
         """The match a message from `sender` belongs to: the one of the message replied to, else the chosen
-        conversation number, else the only open match. A Result is a refusal to show the writer."""
+        conversation number, else the only open match. A Result is a refusal to show the writer. With the
+        message's id, the same read also says whether it was copied before and whether the copy needs its label,
+        so a relayed message costs one read before its copy."""
 
         def run(connection: sqlite3.Connection) -> Route | Result:
+            found = find(connection)
+            if isinstance(found, Result) or message_id is None:
+                return found
+            labelled = found.number is not None and _open_count(connection, found.to_chat) > 1
+            copied_before = rows.relayed_from(connection, sender, message_id) is not None
+            languages: tuple[str | None, str | None] = (None, None)
+            if labelled:  # the label is Makker's own words, in the recipient's language as the outbox picks it
+                row = connection.execute(
+                    "SELECT language, client_language FROM users WHERE user_id = ?", (found.to_chat,)
+                ).fetchone()
+                languages = (row["language"], row["client_language"]) if row else (None, None)
+            return replace(found, labelled=labelled, copied_before=copied_before, languages=languages)
+
+        def find(connection: sqlite3.Connection) -> Route | Result:
+            if rows.is_suspended(connection, sender):
+                return refused(Refusal.SUSPENDED)  # a suspended person is relayed to nobody
             if reply_to is not None:
                 found = _route_by_reply(connection, sender, reply_to)
                 if found is not None:
@@ -107,6 +133,13 @@ class Relay:
             return notice
 
         return await self._db.transaction(run)
+
+
+def _open_count(connection: sqlite3.Connection, peer_user_id: int) -> int:
+    row = connection.execute(
+        "SELECT COUNT(*) FROM matches WHERE peer_user_id = ? AND state = 'open'", (peer_user_id,)
+    ).fetchone()
+    return int(row[0])
 
 
 def _route_by_reply(connection: sqlite3.Connection, sender: int, reply_to: int) -> Route | Result | None:

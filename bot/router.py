@@ -46,6 +46,7 @@ class Kind(StrEnum):
     RELAY = "relay"
     BROADCAST = "broadcast"
     CHECKIN = "checkin"
+    REPORT = "report"  # /rapporter waits for the reporter's own words; ref is the match
 
 
 OnMessage = Callable[[Update, "MakkerContext", Claim], Awaitable[bool]]

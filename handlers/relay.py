@@ -42,16 +42,18 @@ async def on_message(update: Update, context: MakkerContext, claim: Claim) -> bo
         return True
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     service = relay(context)
-    route = await service.route(user.id, reply_to=reply_to, conversation=claim.ref if reply_to is None else None)
+    conversation = claim.ref if reply_to is None else None
+    route = await service.route(user.id, reply_to=reply_to, conversation=conversation, message_id=message.message_id)
     if isinstance(route, Result) and route.refusal is Refusal.NOT_FOUND and claim.ref is not None:
-        route = await service.route(user.id, reply_to=reply_to)  # the chosen conversation ended: the only one left
+        # the chosen conversation ended: the only one left
+        route = await service.route(user.id, reply_to=reply_to, message_id=message.message_id)
     if isinstance(route, Result):
         logger.info("relay_refused user_id=%d refusal=%s", user.id, route.refusal)
         await message.reply_text(await text_of(context, user, route))
         if route.refusal is Refusal.NO_OPEN_MATCH:
             await context.services.router.release(user.id, Kind.RELAY, claim.ref)
         return True
-    if await _already_relayed(context, user.id, message.message_id):
+    if route.copied_before:
         return True  # a replayed update: copied before
     try:
         copied = await _copy(context, message, route)
@@ -68,8 +70,8 @@ async def on_message(update: Update, context: MakkerContext, claim: Claim) -> bo
 
 
 async def _copy(context: MakkerContext, message: Message, route: Route) -> int:
-    if route.number is not None and await _several_open(context, route.to_chat):
-        language = context.services.language_in_memory(route.to_chat, None)
+    if route.labelled and route.number is not None:
+        language = context.services.catalogue.pick_language(*route.languages)
         await context.bot.send_message(
             route.to_chat,
             context.services.catalogue.text(language, "peer_match.from_conversation", number=route.number),
@@ -79,20 +81,6 @@ async def _copy(context: MakkerContext, message: Message, route: Route) -> int:
         route.to_chat, message.chat_id, message.message_id, protect_content=True, reply_parameters=reply
     )
     return copied.message_id
-
-
-async def _several_open(context: MakkerContext, peer_user_id: int) -> bool:
-    found = await context.services.store.db.read(
-        lambda connection: connection.execute(
-            "SELECT COUNT(*) FROM matches WHERE peer_user_id = ? AND state = 'open'", (peer_user_id,)
-        ).fetchone()[0]
-    )
-    return int(found) > 1
-
-
-async def _already_relayed(context: MakkerContext, user_id: int, message_id: int) -> bool:
-    found = await context.services.store.db.read(lambda connection: rows.relayed_from(connection, user_id, message_id))
-    return found is not None
 
 
 async def on_edit(update: Update, context: MakkerContext) -> None:

@@ -482,6 +482,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = 120
+    # Headers and body go out in two writes; with Nagle's algorithm the body would wait for the client's delayed
+    # ACK of the headers (about 40 ms on Linux), a delay Telegram's servers do not add (bench/README.md, Relay).
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:

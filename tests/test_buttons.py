@@ -17,6 +17,7 @@ from bot.buttons import (
     Choice,
     Code,
     ConsentButton,
+    ContactButton,
     CrisisButton,
     IntakeButton,
     LanguageButton,
@@ -27,9 +28,11 @@ from bot.buttons import (
     PrivacyButton,
     ProfileButton,
     ProfileEditButton,
+    ReportButton,
     ResumeButton,
     ReviewButton,
     SuggestionButton,
+    SuspendButton,
     button,
     pack,
     parse,
@@ -71,6 +74,13 @@ EXAMPLES: list[object] = [
     ProfileEditButton("area", "muni", "851"),
     ProfileEditButton("cap", "pick", "10"),
     ProfileEditButton("lang", "done"),
+    ContactButton(1, "yes"),
+    ContactButton(MAX_ID, "yes", "u"),
+    ContactButton(3, "no"),
+    ContactButton(MAX_ID, "yes", "l"),
+    ReportButton(MAX_ID, "skip"),
+    SuspendButton(1),
+    SuspendButton(MAX_ID),
 ]
 
 

@@ -386,15 +386,35 @@ async def test_contacts_are_exchanged_only_when_both_agree(world: World) -> None
     _, offer_id = await offered(world)
     match = (await world.matches.accept(offer_id, PEER_A)).match
     assert match is not None
-    first = await world.matches.share_contact(PERSON, match.id)
-    assert first.reply == "peer_match.contact_waiting" and [n.key for n in first.notices] == [
-        "peer_match.contact_asked"
+    first = await world.matches.agree_contact(PERSON, match.id, "@hemmelig")
+    assert first.reply == "contact.waiting" and [n.key for n in first.notices] == ["contact.asked_peer"]
+    assert "hemmelig" not in json.dumps([dict(n.params) for n in first.notices]), "nothing shared before both agree"
+    again = await world.matches.agree_contact(PERSON, match.id, "@hemmelig")
+    assert again.reply == "contact.already_waiting" and again.notices == (), "a double tap asks nobody again"
+    both = await world.matches.agree_contact(PEER_A, match.id, f"tg://user?id={PEER_A}")
+    assert both.reply == "contact.exchanged_peer" and both.params == {"number": 1, "contact": "@hemmelig"}
+    assert [(n.chat_id, n.key, dict(n.params)) for n in both.notices] == [
+        (PERSON, "contact.exchanged_person", {"number": 1, "contact": f"tg://user?id={PEER_A}"})
     ]
-    assert str(PERSON) not in json.dumps([dict(n.params) for n in first.notices])
-    both = await world.matches.share_contact(PEER_A, match.id)
-    assert both.reply == "peer_match.contact" and both.params == {"user_id": PERSON}
-    assert [(n.chat_id, dict(n.params)) for n in both.notices] == [(PERSON, {"user_id": PEER_A})]
-    assert (await world.matches.share_contact(PERSON, match.id)).refusal is Refusal.MATCH_ENDED
+    ended = await world.store.db.read(lambda c: rows.match(c, match.id))
+    assert ended is not None and ended.state == "ended" and ended.end_reason == "contacts_exchanged"
+    assert (await world.matches.agree_contact(PERSON, match.id, "@x")).refusal is Refusal.ALREADY_ENDED
+    assert (await world.matches.agree_contact(STRANGER, match.id, "@x")).refusal is Refusal.NOT_FOUND
+
+
+async def test_a_no_to_the_contact_exchange_forgets_both_answers_and_tells_the_one_who_asked(world: World) -> None:
+    _, offer_id = await offered(world)
+    match = (await world.matches.accept(offer_id, PEER_A)).match
+    assert match is not None
+    await world.matches.agree_contact(PERSON, match.id, "@hemmelig")
+    declined = await world.matches.decline_contact(PEER_A, match.id)
+    assert declined.reply == "contact.declined_you"
+    assert [(n.chat_id, n.key) for n in declined.notices] == [(PERSON, "contact.declined_person")]
+    forgotten = await world.store.db.read(lambda c: rows.match(c, match.id))
+    assert forgotten is not None and forgotten.person_contact is None and not forgotten.person_shares_contact
+    # An old "yes" from the peer now only asks the person again: nothing is shared on the withdrawn answer.
+    later = await world.matches.agree_contact(PEER_A, match.id, "@sol")
+    assert later.reply == "contact.waiting" and [n.key for n in later.notices] == ["contact.asked_person"]
 
 
 async def test_overview_lists_offers_and_matches_in_both_roles(world: World) -> None:

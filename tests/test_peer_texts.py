@@ -64,14 +64,27 @@ async def test_every_notice_and_reply_of_a_busy_day_renders(tmp_path: Path) -> N
         _, second = await offered(world, OTHER_PERSON, 7_500_000_009, "Lise")
         accepted = await world.matches.accept(second, 7_500_000_009)
         assert accepted.match is not None
-        results += [accepted, await world.matches.share_contact(OTHER_PERSON, accepted.match.id)]
-        results.append(await world.matches.report(OTHER_PERSON, accepted.match.id, "Ubehageligt", block=True))
+        match_id = accepted.match.id
+        results += [accepted, await world.matches.agree_contact(OTHER_PERSON, match_id, "@sol")]
+        results.append(await world.matches.agree_contact(OTHER_PERSON, match_id, "@sol"))
+        results.append(await world.matches.decline_contact(7_500_000_009, match_id))
+        results.append(await world.matches.decline_contact(OTHER_PERSON, match_id))
+        results.append(await world.matches.agree_contact(7_500_000_009, match_id, "tg://user?id=7500000009"))
+        results.append(await world.matches.agree_contact(OTHER_PERSON, match_id, "@sol"))
+        results.append(await world.matches.report(OTHER_PERSON, match_id, "Ubehageligt", block=True))
+        results.append(await world.matches.suspend_reported(COORDINATOR, 1))
+        results.append(await world.matches.suspend_reported(COORDINATOR, 1))
         results.append(await world.matches.suspend(COORDINATOR, 7_500_000_009, "x"))
+        results.append(Result("report.flow.choose", {"numbers": [1, 2]}))
         rows = await world.outbox()
     finally:
         await world.close()
     keys = {row["text_key"] for row in rows} | {r.reply for r in results}
     assert {"peer_offer.new", "peer_offer.reminder", "peer_offer.expired_peer", "peer_offer.person_next_asked"} <= keys
+    exchange = {"contact.waiting", "contact.already_waiting", "contact.declined_you", "contact.cancelled"}
+    exchange |= {"contact.asked_peer", "contact.asked_person", "contact.declined_person"}
+    exchange |= {"contact.exchanged_peer", "contact.exchanged_person", "suspension.command.done_report"}
+    assert exchange | {"suspension.command.already_report", "report.to_coordinators"} <= keys
     for language in LANGUAGES:
         for row in rows:
             assert rendered(row["text_key"], json.loads(row["params"]), language)

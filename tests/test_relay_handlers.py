@@ -10,7 +10,7 @@ import pytest
 
 from bot.buttons import OfferButton
 from tests.conftest import BotHarness
-from tests.test_offer_handlers import METTE, PERSON, ask, open_offer, press, send_outbox, t, world
+from tests.test_offer_handlers import METTE, OTHER_PERSON, PERSON, ask, open_offer, press, send_outbox, t, world
 
 
 async def matched(h: BotHarness) -> None:
@@ -121,3 +121,33 @@ async def test_an_edit_follows_while_open_and_the_writer_is_told_after_the_end(h
     await harness.feed(harness.updates.text(PERSON, "/afslut"))
     await harness.feed(harness.updates.raw({"edited_message": {**edited, "text": "Hej tredje gang"}}))
     assert harness.api.last_text(PERSON) == t(harness, "da", "relay.edit_not_passed")
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+async def test_a_peer_with_two_conversations_sees_which_and_answers_the_right_one(
+    harness: BotHarness, language: str
+) -> None:
+    await matched(harness)
+    await harness.services.store.users.note_client_language(METTE, language)
+    await ask(harness, OTHER_PERSON)
+    second = await open_offer(harness, OTHER_PERSON)
+    assert second is not None and second.peer_user_id == METTE
+    await press(harness, METTE, OfferButton(second.id, "acc"), language)
+    await harness.feed(message(harness, OTHER_PERSON, text="Hej fra den anden"))
+    label, copy = harness.api.sent_to(METTE)[-2:]
+    assert label.params["text"] == t(harness, language, "peer_match.from_conversation", number=2)
+    assert copy.method == "copyMessage" and copy.params["from_chat_id"] == OTHER_PERSON
+    # Without a reply the peer is asked to choose; nothing is sent on a guess.
+    await harness.feed(harness.updates.text(METTE, "Hvem af jer?", language))
+    assert harness.api.last_text(METTE) == t(harness, language, "refusal.choose_conversation", numbers="#1, #2")
+    assert copies_to(harness, PERSON) == [] and copies_to(harness, OTHER_PERSON) == []
+    # A reply to the second conversation's copy goes to that person only, threaded.
+    copy_id = await harness.services.store.db.read(
+        lambda c: c.execute("SELECT to_message FROM relay_messages WHERE from_chat = ?", (OTHER_PERSON,)).fetchone()[0]
+    )
+    replied_to = {**harness.updates._message(METTE, language, text="x"), "message_id": copy_id}
+    reply = harness.updates._message(METTE, language, text="Hej med dig", reply_to_message=replied_to)
+    await harness.feed(harness.updates.raw({"message": reply}))
+    assert copies_to(harness, PERSON) == []
+    [answer] = copies_to(harness, OTHER_PERSON)
+    assert answer["protect_content"] is True

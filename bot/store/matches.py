@@ -47,6 +47,15 @@ class MatchRecord:
     ended_at: str | None
     ended_by: str | None
     end_reason: str | None
+    person_contact: str | None = None  # what each side chose to give the other in the contact exchange
+    peer_contact: str | None = None
+
+    def contact_of(self, role: str) -> str | None:
+        return self.person_contact if role == "person" else self.peer_contact
+
+    def agreed(self, role: str) -> bool:
+        """Whether this side has said yes to exchanging contacts."""
+        return self.person_shares_contact if role == "person" else self.peer_shares_contact
 
     def role_of(self, user_id: int) -> str | None:
         """'person' or 'peer' for the two sides (the person's side first), None for anyone else."""
@@ -364,9 +373,23 @@ def end_match(connection: sqlite3.Connection, match_id: int, ended_by: str, reas
     return cursor.rowcount == 1
 
 
-def share_contact(connection: sqlite3.Connection, match_id: int, role: str) -> None:
-    column = "person_shares_contact" if role == "person" else "peer_shares_contact"
-    connection.execute(f"UPDATE matches SET {column} = 1 WHERE id = ? AND state = 'open'", (match_id,))
+def share_contact(connection: sqlite3.Connection, match_id: int, role: str, contact: str) -> bool:
+    """This side agrees to exchange contacts and gives `contact`; False when the match is no longer open."""
+    side = "person" if role == "person" else "peer"
+    cursor = connection.execute(
+        f"UPDATE matches SET {side}_shares_contact = 1, {side}_contact = ? WHERE id = ? AND state = 'open'",
+        (contact, match_id),
+    )
+    return cursor.rowcount == 1
+
+
+def withdraw_contacts(connection: sqlite3.Connection, match_id: int) -> None:
+    """A no to the exchange: both sides' agreements and contacts are forgotten, so nothing is shared later."""
+    connection.execute(
+        "UPDATE matches SET person_shares_contact = 0, peer_shares_contact = 0, person_contact = NULL,"
+        " peer_contact = NULL WHERE id = ? AND state = 'open'",
+        (match_id,),
+    )
 
 
 # The relay's message map ------------------------------------------------------------------------------------------

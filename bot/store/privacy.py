@@ -32,8 +32,13 @@ PERSONAL_TABLES: dict[str, str | tuple[str, ...]] = {
 
 
 # What a person does not see of a row that names them in a given column: a reported person's export does not
-# carry the reporter's words (the coordinators have them), so a report never reaches the one it is about.
-HIDDEN_IN_EXPORT: dict[tuple[str, str], tuple[str, ...]] = {("reports", "reported_user_id"): ("text",)}
+# carry the reporter's words (the coordinators have them), so a report never reaches the one it is about; a side of
+# a match sees the contact it gave itself, never the other side's (shared only when both agree, in the chat).
+HIDDEN_IN_EXPORT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("reports", "reported_user_id"): ("text",),
+    ("matches", "user_id"): ("peer_contact",),
+    ("matches", "peer_user_id"): ("person_contact",),
+}
 
 
 def columns_of(table: str) -> tuple[str, ...]:
