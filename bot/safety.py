@@ -1120,6 +1120,21 @@ RULES: Final[tuple[Rule, ...]] = (
         r"(?!\W+(?:på|ved|under|til|i (?:fingeren|hånden|tommelen|tommelfingeren)))",
     ),
     _r("self_harm.on_purpose", "concern", near(HARM_VERB, ON_PURPOSE, 6)),
+    # Hurting oneself in other words: pain given on purpose, punishing one's body, pressing something hot or sharp
+    # into the skin, breaking a bone on purpose.
+    _r(
+        "self_harm.pain",
+        "concern",
+        r"(?:(?:gjort|gør|gøre|giver|gav) mig selv ondt(?! i (?!armen|armene|huden|benene|lårene))|"
+        r"straffe\w* mig selv (?:fysisk|med|ved at)|punish\w* myself (?:physically|by|with)|"
+        + near(
+            r"(?:brækk\w*|knæk\w*|broke|trykke\w*|trykkede|presse\w*|presset|pressing|pressed|glødende|red hot)",
+            ON_PURPOSE + r"|mod min (?:arm|hud|hånd|håndled)|(?:into|against) my (?:arm|skin|wrist|hand)|"
+            r"ind i (?:armen|huden|håndleddet)|i armen (?:hele dagen|igen)",
+            5,
+        )
+        + ")",
+    ),
     _r(
         "self_harm.cut_again",
         "concern",
@@ -1449,18 +1464,22 @@ RECOVERED: Final = (
     r"(?:helped|hjalp|hjulpet)(?! (?:ikke|not|nothing|intet))|fået hjælp|got help|kommet videre|moved on|"
     r"(?:min|my|mine) (?:egen |own )?(?:erfaring\w*|historie|story|experience\w*)|lived experience|"
     r"ligger bag|lang tid|long time|(?:vil|want to|would like to) (?:gerne )?(?:dele|støtte|share|support|"
-    r"fortælle andre|tell others)|applying|ansøg\w*|søger om)"
+    r"fortælle andre|tell others)|applying|ansøg\w*|søger om|stabil\w*|in a (?:\w+ ){0,2}good place|"
+    r"(?:ikke|not|havent|hasnt|never) (?:\w+ ){0,3}(?:siden|since)|(?:har|have) erfaring med|have experience with)"
 )
 RELAPSE: Final = (
     r"(?:igen|again|kommet tilbage|er tilbage|came back|are back|coming back|lately|på det seneste|"
     r"nu er jeg tilbage|now its me|now it is me|(?:de|the) (?:sidste|last|past) (?:few )?(?:uger|dage|måneder|"
     r"weeks|days|months)|værre end (?:dengang|før)|worse than (?:then|before)|ikke (?:længere )?se meningen|"
     r"cant see the point|nu har jeg (?:en plan|et tidspunkt|besluttet)|now i have a plan|"
-    r"nu vil jeg|now i want|i nat|i går|i aftes|last night|yesterday|tonight|i aften|this week|denne uge|"
+    r"nu vil jeg(?! gerne (?:hjælpe|dele|støtte|bruge|give|fortælle))|"
+    r"now i want(?! to (?:help|share|support|give|volunteer|use|tell))|i nat|i går|i aftes|last night|yesterday|"
+    r"tonight|i aften|this week|denne uge|"
     r"i denne uge|right now|lige nu)"
 )
 NOT_RELAPSE: Final = (
     r"(?:godt igen|well again|good again|better again|happy again|glad igen|rask igen|okay again|ok igen|"
+    r"ned igen|op igen|på benene igen|back on my feet|back down|"
     r"leve igen|live again)"
 )
 LAUGHTER: Final = r"(?:haha\w*|hehe\w*|lol\w*|lmao|lmfao|rofl|xd|😂|🤣|😅|😆)"
@@ -1520,7 +1539,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     r"drejer|veer\w*|accident|ulykke|uheld|dybt|deep|deeper|dybere",
     "self_harm": r"hænder|hånd\w*|hands?|næve\w*|"
     + HARM_VERB
-    + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
+    + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?|ondt|straffe\w*|"
+    r"punish\w*|brækk\w*|knæk\w*|broke|trykke\w*|trykkede|presse\w*|presset|pressing|pressed|glødende|hot",
     "harm_others": r"hurt\w*|harm\w*|thinking|tanker|thoughts|bange|afraid|scared|"
     + KILL
     + "|"
@@ -1708,16 +1728,20 @@ def _hits(prepared: str, gated: bool = True) -> tuple[list[_Hit], bool]:
     found: list[_Hit] = []
     topical = False
     clauses = list(dict.fromkeys(_clauses(prepared)))  # a clause repeated word for word is read once
-    # Gates and rules that cannot match a clause's words are not searched (bot/word_prefilter.py).
-    possible = [_PREFILTER.candidates(clause) if gated else -1 for clause in clauses]
-    for clause, can in zip(clauses, possible, strict=True):
+    # Gates and rules that cannot match a clause's words are not searched, and a gate that is a plain word list
+    # is not searched either when one of its words is there (bot/word_prefilter.py).
+    checks = [_PREFILTER.candidates(clause) if gated else (-1, 0) for clause in clauses]
+    for clause, (can, sure) in zip(clauses, checks, strict=True):
         opened: dict[str, bool] = {}  # gate name -> whether the clause holds one of its words, checked once
         for rule, regex, gate, rule_bit in _FILTERED_RULES:
             if not can >> rule_bit & 1:
                 continue
             if gate is not None and (gated or not topical):
                 if gate not in opened:
-                    opened[gate] = bool(can >> _GATE_BITS[gate] & 1) and bool(_GATES_BY_NAME[gate].search(clause))
+                    bit = _GATE_BITS[gate]
+                    opened[gate] = bool(sure >> bit & 1) or (
+                        bool(can >> bit & 1) and bool(_GATES_BY_NAME[gate].search(clause))
+                    )
                 if gated and not opened[gate]:
                     continue
             if regex.search(clause):
@@ -1725,8 +1749,8 @@ def _hits(prepared: str, gated: bool = True) -> tuple[list[_Hit], bool]:
         topical = topical or any(opened.values())
     if not topical:  # only the gates no rule asked about are left to look at
         topical = any(
-            can >> bit & 1 and _GATES_BY_NAME[gate].search(clause)
-            for clause, can in zip(clauses, possible, strict=True)
+            sure >> bit & 1 or (can >> bit & 1 and _GATES_BY_NAME[gate].search(clause))
+            for clause, (can, sure) in zip(clauses, checks, strict=True)
             for gate, bit in _GATE_BITS.items()
         )
     return found, topical

@@ -233,29 +233,99 @@ def _first_start(items: list[Any]) -> Start:
     return None
 
 
+def _exact(items: list[Any]) -> Start:
+    """The conditions on one word that say exactly when this sequence matches a whole word: "ord" (the word is
+    "ord"), "ord\\w*" (it begins with "ord"), "\\w*ord\\w*" (it holds "ord"), also when the parser moved a
+    common beginning out of a branch ("s(?:elvmord\\w*|uicid\\w*)"). None when the sequence is anything else."""
+    if len(items) == 1 and items[0][0] is sre_constants.SUBPATTERN and items[0][1][1:3] == (0, 0):
+        return _exact(list(items[0][1][3]))
+    if len(items) == 1 and items[0][0] is sre_constants.BRANCH:
+        found: set[tuple[str, str]] = set()
+        for branch in items[0][1][1]:
+            exact = _exact(list(branch))
+            if exact is None:
+                return None
+            found |= exact
+        return frozenset(found)
+    if not items:
+        return frozenset({("w", "")})
+    if _is_any_word(items[0]) and items[0][1][0] == 0:
+        letters = _literal_run(items, 1)
+        if letters and len(items) == 2 + len(letters) and _is_any_word(items[-1]) and items[-1][1][0] == 0:
+            return frozenset({("i", letters)})
+        return None
+    letters = _literal_run(items, 0)
+    if not letters:
+        return None
+    rest = items[len(letters) :]
+    if not rest:
+        return frozenset({("w", letters)})
+    if len(rest) == 1 and _is_any_word(rest[0]) and rest[0][1][0] == 0:
+        return frozenset({("p", letters)})
+    if len(rest) == 1 and rest[0][0] in (sre_constants.BRANCH, sre_constants.SUBPATTERN):
+        tails = _exact(rest)
+        if tails is None or any(kind == "i" for kind, _ in tails):
+            return None
+        return frozenset((kind, letters + literal) for kind, literal in tails)
+    return None
+
+
+def _alternatives(pattern: re.Pattern[str]) -> list[list[Any]]:
+    """The top-level alternatives of a pattern compiled as (?<!\\w)(?:a|b|...)(?!\\w)."""
+    items = list(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    inner = [item for item in items if item[0] not in _ZERO_WIDTH]
+    if len(inner) == 1 and inner[0][0] is sre_constants.SUBPATTERN:
+        inner = list(inner[0][1][3])
+    if len(inner) == 1 and inner[0][0] is sre_constants.BRANCH:
+        return [list(branch) for branch in inner[0][1][1]]
+    return [inner]
+
+
 def pattern_start(pattern: re.Pattern[str]) -> Start:
     return necessary_start(list(sre_parse.parse(pattern.pattern, pattern.flags).data))
 
 
 class Prefilter:
-    """Bit i of `candidates(words)` is set when pattern i may match a text made of those words."""
+    """For a clause, which patterns may match (a word any match needs is there) and which surely match (a pattern,
+    or one of its top-level alternatives, is a plain word list and one of those words is there)."""
 
     def __init__(self, patterns: list[re.Pattern[str]]) -> None:
+        self.size = len(patterns)  # bit i: pattern i may match; bit size + i: it surely matches
         self._always = 0
         self._prefixes: dict[str, int] = {}
         self._pieces: dict[str, int] = {}
         self._words: dict[str, int] = {}
         for bit, pattern in enumerate(patterns):
+            boundary = (
+                pattern.pattern.startswith(r"(?<!\w)(?:")
+                and pattern.pattern.endswith(r")(?!\w)")
+                and not pattern.flags & re.M
+            )
+            alternatives = _alternatives(pattern) if boundary else []
+            exact = [_exact(alternative) for alternative in alternatives]
+            empty = any(condition is not None and ("w", "") in condition for condition in exact)
+            if alternatives and not empty and any(condition is not None for condition in exact):
+                for alternative, condition in zip(alternatives, exact, strict=True):
+                    if condition is not None:
+                        self._add(condition, self.size + bit)
+                    elif (start := necessary_start(alternative)) is not None:
+                        self._add(start, bit)
+                    else:
+                        self._always |= 1 << bit
+                continue
             start = pattern_start(pattern)
             if start is None:
                 self._always |= 1 << bit
-                continue
-            for kind, literal in start:
-                table = {"p": self._prefixes, "i": self._pieces, "w": self._words}[kind]
-                table[literal] = table.get(literal, 0) | (1 << bit)
+            else:
+                self._add(start, bit)
         self._longest = max(map(len, self._prefixes), default=0)
         self.unfiltered = bin(self._always).count("1")
         self.word_mask = lru_cache(maxsize=32768)(self._word_mask)
+
+    def _add(self, start: frozenset[tuple[str, str]], bit: int) -> None:
+        for kind, literal in start:
+            table = {"p": self._prefixes, "i": self._pieces, "w": self._words}[kind]
+            table[literal] = table.get(literal, 0) | (1 << bit)
 
     def _word_mask(self, word: str) -> int:
         mask = self._words.get(word, 0)
@@ -267,9 +337,11 @@ class Prefilter:
                 mask |= bits
         return mask
 
-    def candidates(self, text: str) -> int:
+    def candidates(self, text: str) -> tuple[int, int]:
+        """(may match, surely matches) as bit masks over the patterns."""
         mask = self._always
         word_mask = self.word_mask
         for word in set(_WORD.findall(text)):
             mask |= word_mask(word)
-        return mask
+        sure = mask >> self.size
+        return (mask | sure) & ((1 << self.size) - 1), sure

@@ -52,7 +52,7 @@ PAST_FLOOR = 0.95
 MIN_DF = 2  # an n-gram seen in one message only teaches nothing and would double the file
 # Batches written by authors other than dev's first one (the `source` column): each is held out in turn.
 HELD_AUTHORS = ("holdout", "new")
-COMBINED_TARGET = 0.96  # recall of rules and model together on the other authors' batches, held out by author
+COMBINED_TARGET = 0.97  # recall of rules and model together on the other authors' batches, held out by author
 
 
 def load_dev() -> tuple[list[str], np.ndarray, list[dict[str, str]]]:

@@ -43,9 +43,9 @@ NEGATIVE_KINDS = {"neg_past", "neg_pro", "neg_idiom", "neg_ordinary"}
 # now holds three authors' rows (the `source` column): the first author's dev set, the second author's former
 # held-out set and a third batch. In-sample figures (rules tuned on dev, model trained on it) only catch regressions;
 # how well the detector generalises is in bench/README.md (cross-validation by author) and on crisis_test.csv.
-# (detector, recall floor, precision floor); measured 0.901 / 0.992 (rules) and 0.996 / 0.991 (combined).
-DEV_FLOORS = {"rules alone": (0.895, 0.99), "combined": (0.99, 0.985)}
-# The rules (in-sample) with the model's out-of-fold probabilities (tests/data/crisis_dev_oof.csv): 0.987 and 0.934
+# (detector, recall floor, precision floor); measured 0.905 / 0.995 (rules) and 0.996 / 0.994 (combined).
+DEV_FLOORS = {"rules alone": (0.90, 0.99), "combined": (0.99, 0.99)}
+# The rules (in-sample) with the model's out-of-fold probabilities (tests/data/crisis_dev_oof.csv): 0.991 and 0.934
 # when the model was trained. Lower than in-sample because each row is scored by a model that never saw it.
 DEV_OOF_RECALL_FLOOR = 0.98
 DEV_OOF_PRECISION_FLOOR = 0.925
