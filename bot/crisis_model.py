@@ -115,10 +115,18 @@ class CrisisModel:
 
     vectorisers: tuple[_Vectoriser, ...]
     intercept: float
-    threshold: float
-    past_threshold: float
+    threshold: float  # a message without a cue of acuteness
+    past_threshold: float  # a message the rules judge past and recovered
+    acute_threshold: float  # a message with a cue of acuteness (a time, a dangerous place, a weapon, pills counted)
     min_words: int
     cv: dict[str, Any]
+
+    def threshold_for(self, *, acute: bool, recovered: bool) -> float:
+        """The probability at which the model may fire alone: higher in a message judged past and recovered, lower
+        beside a cue of acuteness, where a miss costs most (all three chosen by cross-validation)."""
+        if recovered:
+            return self.past_threshold
+        return self.acute_threshold if acute else self.threshold
 
     def probability(self, text: str) -> float:
         """scikit-learn's predict_proba for the crisis class."""
@@ -169,6 +177,7 @@ def from_data(data: dict[str, Any]) -> CrisisModel:
         intercept=data["intercept"],
         threshold=data["threshold"],
         past_threshold=data["past_threshold"],
+        acute_threshold=data.get("acute_threshold", data["threshold"]),
         min_words=data["min_words"],
         cv=data.get("cv", {}),
     )

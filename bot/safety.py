@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import Final, Literal
 
 from bot.crisis_model import load_model
+from bot.word_prefilter import Prefilter
 
 Severity = Literal["acute", "concern"]
 About = Literal["self", "other"]
@@ -345,7 +346,9 @@ JUMP: Final = (
     r"sit down|fall from)"
 )
 WATER: Final = (
-    r"(?:havnen|vandet|molen|søen|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|vandkant\w*|waters edge|"
+    # "søen" is written with a preposition: folded, it is "son", which is also "søn" and "son".
+    r"(?:havnen|vandet|molen|(?:ved|i|til|over) søen|søbred\w*|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|"
+    r"vandkant\w*|waters edge|"
     r"water|waters edge|river|lake|sea|harbou?r|pier|"
     r"beach|shore|canal|quay)"
 )
@@ -1117,6 +1120,21 @@ RULES: Final[tuple[Rule, ...]] = (
         r"(?!\W+(?:på|ved|under|til|i (?:fingeren|hånden|tommelen|tommelfingeren)))",
     ),
     _r("self_harm.on_purpose", "concern", near(HARM_VERB, ON_PURPOSE, 6)),
+    # Hurting oneself in other words: pain given on purpose, punishing one's body, pressing something hot or sharp
+    # into the skin, breaking a bone on purpose.
+    _r(
+        "self_harm.pain",
+        "concern",
+        r"(?:(?:gjort|gør|gøre|giver|gav) mig selv ondt(?! i (?!armen|armene|huden|benene|lårene))|"
+        r"straffe\w* mig selv (?:fysisk|med|ved at)|punish\w* myself (?:physically|by|with)|"
+        + near(
+            r"(?:brækk\w*|knæk\w*|broke|trykke\w*|trykkede|presse\w*|presset|pressing|pressed|glødende|red hot)",
+            ON_PURPOSE + r"|mod min (?:arm|hud|hånd|håndled)|(?:into|against) my (?:arm|skin|wrist|hand)|"
+            r"ind i (?:armen|huden|håndleddet)|i armen (?:hele dagen|igen)",
+            5,
+        )
+        + ")",
+    ),
     _r(
         "self_harm.cut_again",
         "concern",
@@ -1351,7 +1369,11 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"died laughing|to die for|dying to|phone died|battery died|dø(?:r)? hvis|die if|kil me now|kill me now|"
     r"shoot me now|death of me|dræberjob|killer app|killed it|kil it|kill it|killing it|"
     r"(?:is|are|was|er|var) (?:killing|kiling|slår) (?:me|mig)(?: ihjel)?|tager livet af mig(?= lol| haha)?|"
-    r"(?:den|det|denne|dette|min|mit|the|this|that) \w+ (?:tog|tager|har taget|kommer til at tage) livet af mig",
+    r"(?:den|det|denne|dette|min|mit|the|this|that)(?: her| der)? \w+ (?:tog|tager|har taget|kommer til at tage|"
+    r"er ved at tage|var ved at tage) livet af mig|(?<!jeg )(?:er|var) ved at tage livet af mig",
+    r"(?:kill\w*|kil|dræbe\w*|slå|slår|beat\w*|defeat\w*) (?:the |den |that |this )?(?:final |last |sidste )?"
+    r"(?:boss\w*|level|banen|bane \d+|mobs?|zombies?|dragon|dragen|monster\w*)|keep dying|bliver ved med at dø|"
+    r"bungee\W*(?:jump\w*|spring\w*)|(?:sky|base)\W*dive\w*|faldskærm\w*|parachut\w*",
     r"(?:slog|slår|slået|banker|bankede|dræbte|dræber|killed|kiled|beat|beats|destroyed|slaughtered|slagtet|"
     r"smadrede)(?: \w+){0,3} (?:i|in|at) (?:skak|fifa|fortnite|fodbold|håndbold|kort\w*|\w*spil\w*|chess|cards|"
     r"football|"
@@ -1364,7 +1386,8 @@ EXCLUSIONS: Final[tuple[str, ...]] = (
     r"skyde\w* mig selv i foden|skød mig selv i foden|shot myself in the foot|shoot myself in the foot|"
     r"threw me under the bus|hoppede ud i det|jumped off the deep end|hang(?:ing)? in there|hænger i",
     r"(?:will|would|d|ll|ville|vil|slår|kommer til at|is going to|is gonna|gonna|going to|skal nok) "
-    r"(?:kil|kill|murder|slå) (?:me|mig)(?: ihjel)? (?:if|when|hvis|når)"
+    r"(?:kil|kill|murder|slå) (?:me|mig)(?: ihjel)? (?:if|when|hvis|når|for (?!telling|leaving|going|talking|"
+    r"calling|reporting|at (?:fortælle|gå|sige|anmelde|ringe|forlade)))"
     r"(?! (?:i|jeg) (?:leave|tell|go|forlader|går|siger|fortæller|anmelder|ringer))|"
     r"(?:slår mig ihjel|kills me|murders me|dræber mig) (?:if|when|hvis|når)"
     r"(?! (?:i|jeg) (?:leave|tell|go|forlader|går|siger|fortæller|anmelder|ringer))",
@@ -1399,7 +1422,9 @@ PROFESSIONAL: Final = (
     r"fængsel\w*|prison|inmates|indsatte|shelter|refuge|pharmacist|farmaceut\w*|apotek\w*|"
     r"krisecenter\w*|jeg arbejder (?:som|på|med)|i work (?:as|"
     r"at|with)|"
-    r"jeg er ansat|jeg er uddannet|by profession|fagperson\w*|professional\w*)"
+    r"jeg er ansat|jeg er uddannet|by profession|fagperson\w*|professional\w*|kursus\w*|course|workshop\w*|"
+    r"temadag\w*|temamøde\w*|oplæg\w*|materiale\w*|material\w*|leaflet\w*|pjece\w*|arbejdsplads\w*|workplace|"
+    r"hr|kolleger\w*|colleagues|youth workers?|ungdomsarbejder\w*|training|efteruddannelse)"
 )
 PAST: Final = (
     r"(?:for \w+ (?:år|years) siden|år siden|years ago|\d+ år siden|længe siden|long ago|long time ago|a while ago|"
@@ -1431,15 +1456,30 @@ RECOVERED: Final = (
     r"in a good place|et godt sted|recovered|fået det (?:\w+ )?(?:godt|bedre|fint)|got (?:\w+ )?better|"
     r"(?:and|og) (?:happy|glad|lykkelig)|happily|lykkeligt|recovery|clean for|"
     r"free of|free from|\w+ free|behind me|life is good|love my life|happy now|been safe|got better|"
-    r"well now|fine now|good now|peer|frivillig|volunteer|give back|give noget tilbage|hjælpe andre|help others)"
+    r"well now|fine now|good now|peer|frivillig|volunteer|give back|give noget tilbage|hjælpe andre|help others|"
+    r"(?:gør|gjort|tænker|har|føler|er) (?:jeg )?(?:det |dem |sådan )?(?:ikke|aldrig) (?:mere|længere)|"
+    r"(?:dont|do not|no longer|not) (?:\w+ ){0,3}(?:anymore|any more)|no longer|ikke længere|"
+    r"(?:er|are|is) (?:\w+ )?(?:væk|gone) (?:nu|now|i dag|today)|i dag er (?:de|det|tankerne) væk|"
+    r"taknemmelig\w*|grateful|thankful|stolt|proud|(?:det|it) (?:kan|can) (?:blive|get) bedre|it gets better|"
+    r"(?:helped|hjalp|hjulpet)(?! (?:ikke|not|nothing|intet))|fået hjælp|got help|kommet videre|moved on|"
+    r"(?:min|my|mine) (?:egen |own )?(?:erfaring\w*|historie|story|experience\w*)|lived experience|"
+    r"ligger bag|lang tid|long time|(?:vil|want to|would like to) (?:gerne )?(?:dele|støtte|share|support|"
+    r"fortælle andre|tell others)|applying|ansøg\w*|søger om|stabil\w*|in a (?:\w+ ){0,2}good place|"
+    r"(?:ikke|not|havent|hasnt|never) (?:\w+ ){0,3}(?:siden|since)|(?:har|have) erfaring med|have experience with)"
 )
 RELAPSE: Final = (
     r"(?:igen|again|kommet tilbage|er tilbage|came back|are back|coming back|lately|på det seneste|"
-    r"nu vil jeg|now i want|i nat|i går|i aftes|last night|yesterday|tonight|i aften|this week|denne uge|"
+    r"nu er jeg tilbage|now its me|now it is me|(?:de|the) (?:sidste|last|past) (?:few )?(?:uger|dage|måneder|"
+    r"weeks|days|months)|værre end (?:dengang|før)|worse than (?:then|before)|ikke (?:længere )?se meningen|"
+    r"cant see the point|nu har jeg (?:en plan|et tidspunkt|besluttet)|now i have a plan|"
+    r"nu vil jeg(?! gerne (?:hjælpe|dele|støtte|bruge|give|fortælle))|"
+    r"now i want(?! to (?:help|share|support|give|volunteer|use|tell))|i nat|i går|i aftes|last night|yesterday|"
+    r"tonight|i aften|this week|denne uge|"
     r"i denne uge|right now|lige nu)"
 )
 NOT_RELAPSE: Final = (
     r"(?:godt igen|well again|good again|better again|happy again|glad igen|rask igen|okay again|ok igen|"
+    r"ned igen|op igen|på benene igen|back on my feet|back down|"
     r"leve igen|live again)"
 )
 LAUGHTER: Final = r"(?:haha\w*|hehe\w*|lol\w*|lmao|lmfao|rofl|xd|😂|🤣|😅|😆)"
@@ -1499,7 +1539,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     r"drejer|veer\w*|accident|ulykke|uheld|dybt|deep|deeper|dybere",
     "self_harm": r"hænder|hånd\w*|hands?|næve\w*|"
     + HARM_VERB
-    + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?",
+    + r"|selvskad\w*|self|sh|shd|shed|cutter|cuttet|hovedet|head|knuckles|fists|walls?|ondt|straffe\w*|"
+    r"punish\w*|brækk\w*|knæk\w*|broke|trykke\w*|trykkede|presse\w*|presset|pressing|pressed|glødende|hot",
     "harm_others": r"hurt\w*|harm\w*|thinking|tanker|thoughts|bange|afraid|scared|"
     + KILL
     + "|"
@@ -1512,7 +1553,8 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     + HIDING
     + r"|truer|truede|threaten\w*|safe|sikkerhed|fare|danger|tryg|tør|scared|afraid|"
     r"halsen|hals|throat|neck|kvalt|kvalte|strangled|choked|voldtaget|raped|overfaldet|assaulted|tævet|banket|"
-    r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|kill|kil|"
+    r"gennembanket|mishandlet|beaten|attacked|molested|misbrugt|abused|held|holdt|spærret|locked|locks|låser|låst|lukker|"
+    r"kill|kil|"
     r"murder|slå|slår|dræbe|door|dør|døren|outside|udenfor|uden for|rører|rørte|touches|touched|forces|forced|"
     r"tvinger|tvang",
     "plan": r"bestemt|besluttet|decided|decision|mind|beslutningen|væk|sent|late|is when|er når|bliver når|"
@@ -1524,6 +1566,13 @@ FAMILY_ANCHORS: Final[dict[str, str]] = {
     r"dato\w*|date|day|night|dagen|natten|this is it|i go|går jeg|sker det|it happens|"
     r"hvordan og hvornår|hvornår og hvordan",
     "other": THIRD + "|" + REFL_OTHER,
+    # No rule of its own: words of pain, punishment, living and means that no rule family is anchored on, so that
+    # the learned layer may read such a message ("hvorfor lever jeg overhovedet", "jeg har drukket klor").
+    "topic": r"ondt|smerte\w*|pain|straf\w*|punish\w*|med vilje|on purpose|fortjener|deserve\w*|lever|leve|live|"
+    r"living|liv|livet|life|alive|i live|exist\w*|eksist\w*|klor\w*|chlorine|barber\w*|razor\w*|kniv\w*|knife|"
+    r"knive|🔪|💊|🪢|gloede\w*|glødende|lighter|brækket|broke|knækket|mening\w*|meaning|point|grund|reason|"
+    r"orker|cant go on|kan ikke mere|give up|opgive\w*|giver op|forsvinde|disappear|væk|gone|slut|"
+    r"farvel|goodbye|bye|sidste|last|tak for alt|thanks for everything",
 }
 # One gate for the rules added for the fresh batches: their own words are rare, so one shared scan is cheaper
 # than a scan each.
@@ -1587,6 +1636,12 @@ _GATED_RULES: Final = tuple(
     )
     for rule, regex in _RULES
 )
+# One bit per gate, then one per rule, for the word prefilter.
+_GATE_BITS: Final = {name: bit for bit, name in enumerate(_GATES_BY_NAME)}
+_FILTERED_RULES: Final = tuple(
+    (rule, regex, gate, len(_GATE_BITS) + index) for index, (rule, regex, gate) in enumerate(_GATED_RULES)
+)
+_PREFILTER: Final = Prefilter([*_GATES_BY_NAME.values(), *(regex for _, regex, _ in _GATED_RULES)])
 _EXCLUSION: Final = _compile("|".join(f"(?:{pattern})" for pattern in EXCLUSIONS))
 _PROFESSIONAL: Final = _compile(PROFESSIONAL)
 _PAST: Final = _compile(PAST)
@@ -1604,7 +1659,12 @@ _COMMAND: Final = re.compile(r"^\s*/\w+(?:@\w+)?")
 # a day), a dangerous place or water, a weapon, pills or a weapon bought, a count of pills.
 _ACUTE_CUE: Final = _compile(
     rf"(?:lige nu|nu|right now|now|{TIME}|{DANGER_PLACE}|{WATER}|{WEAPON}|{near(BOUGHT, PILLS + '|' + WEAPON)}|"
-    rf"(?:\d+|{MANY})\W+(?:\w+\W+)?{PILLS})"
+    rf"(?:\d+|{MANY})\W+(?:\w+\W+)?{PILLS}|{CHEMICAL}|{LETTER}|{WILL}|{DECIDED}|{near(SWALLOWED, PILLS)}|"
+    r"\w*gevær\w*|shotgun|farvel\w*|goodbye|bye forever|sidste (?:besked|aften|gang|dag|post)|last (?:message|post|"
+    r"night|day|time)|seddel|sedlen|a note|left a note|givet \w+ væk|giving away|gave away|(?:købt|bought) (?:det|"
+    r"what|the)|(?:svarer|answering|picking up)\W+(?:\w+\W+)?(?:ikke|not)|(?:ikke|not)\W+(?:svarer|answering|"
+    r"picking up)|telefon\w* (?:er )?slukket|phone is off|motoren kørende|engine running|(?:tør|dare) ikke|dont dare|"
+    r"perron\w*|platform|have a plan|har en plan|denne gang|this time)"
 )
 _BARRIER: Final = " # "
 # Clauses end at sentence punctuation, a barrier, a new line, or a "but" that turns the message.
@@ -1663,21 +1723,36 @@ def _clauses(prepared: str) -> list[str]:
 
 def _hits(prepared: str, gated: bool = True) -> tuple[list[_Hit], bool]:
     """Every rule on every clause, and whether any clause holds a word some rule's gate is anchored on (the
-    learned layer may fire alone only then). `gated=False` skips the speed gates (a test checks they change
-    nothing)."""
+    learned layer may fire alone only then). `gated=False` skips the speed gates and the word prefilter (a test
+    checks they change nothing)."""
     found: list[_Hit] = []
     topical = False
-    for clause in dict.fromkeys(_clauses(prepared)):  # a clause repeated word for word is read once
+    clauses = list(dict.fromkeys(_clauses(prepared)))  # a clause repeated word for word is read once
+    # Gates and rules that cannot match a clause's words are not searched, and a gate that is a plain word list
+    # is not searched either when one of its words is there (bot/word_prefilter.py).
+    checks = [_PREFILTER.candidates(clause) if gated else (-1, 0) for clause in clauses]
+    for clause, (can, sure) in zip(clauses, checks, strict=True):
         opened: dict[str, bool] = {}  # gate name -> whether the clause holds one of its words, checked once
-        for rule, regex, gate in _GATED_RULES:
+        for rule, regex, gate, rule_bit in _FILTERED_RULES:
+            if not can >> rule_bit & 1:
+                continue
             if gate is not None and (gated or not topical):
                 if gate not in opened:
-                    opened[gate] = bool(_GATES_BY_NAME[gate].search(clause))
+                    bit = _GATE_BITS[gate]
+                    opened[gate] = bool(sure >> bit & 1) or (
+                        bool(can >> bit & 1) and bool(_GATES_BY_NAME[gate].search(clause))
+                    )
                 if gated and not opened[gate]:
                     continue
             if regex.search(clause):
                 found.append(_Hit(rule, clause))
         topical = topical or any(opened.values())
+    if not topical:  # only the gates no rule asked about are left to look at
+        topical = any(
+            sure >> bit & 1 or (can >> bit & 1 and _GATES_BY_NAME[gate].search(clause))
+            for clause, (can, sure) in zip(clauses, checks, strict=True)
+            for gate, bit in _GATE_BITS.items()
+        )
     return found, topical
 
 
@@ -1699,15 +1774,16 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
     higher threshold chosen by cross-validation on dev's past-and-recovered rows."""
     hits, prepared, recovered, topical = _judge(text, gated)
     if hits:
-        return _signal(hits)
+        return _signal(hits, prepared)
     if not topical:  # no word any rule is anchored on: greetings, answers, questions about Makker
         return None
     model = load_model()
     if probability is None:
         probability = model.readable_probability(_COMMAND.sub("", text, count=1))
-    if probability is None or probability < (model.past_threshold if recovered else model.threshold):
+    acute = bool(_ACUTE_CUE.search(prepared))
+    if probability is None or probability < model.threshold_for(acute=acute, recovered=recovered):
         return None
-    severity: Severity = "acute" if _ACUTE_CUE.search(prepared) else "concern"
+    severity: Severity = "acute" if acute else "concern"
     about: About = "other" if _third_subject(prepared) and not _compile_me_search(prepared) else "self"
     band = min(9, int(probability * 10)) * 10
     return CrisisSignal(severity=severity, about=about, rules=(f"model.p{band}",))
@@ -1715,19 +1791,23 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
 
 def detect_by_rules(text: str) -> CrisisSignal | None:
     """The rules alone, without the learned layer (for bench/crisis.py's comparison)."""
-    hits = _judge(text, True)[0]
-    return _signal(hits) if hits else None
+    hits, prepared, _, _ = _judge(text, True)
+    return _signal(hits, prepared) if hits else None
 
 
-def rules_view(text: str) -> tuple[bool, bool, bool]:
+def rules_view(text: str) -> tuple[bool, bool, bool, bool]:
     """What the learned layer is told by the rules: whether they fired, whether they read the message as past and
-    recovered, and whether it holds a word any rule is anchored on."""
-    hits, _, recovered, topical = _judge(text, True)
-    return bool(hits), recovered, topical
+    recovered, whether it holds a word any rule is anchored on, and whether it holds a cue of acuteness (a time,
+    a dangerous place, a weapon, a count of pills), which lowers the model's threshold."""
+    hits, prepared, recovered, topical = _judge(text, True)
+    return bool(hits), recovered, topical, bool(prepared) and bool(_ACUTE_CUE.search(prepared))
 
 
-def _signal(hits: list[_Hit]) -> CrisisSignal:
-    severity: Severity = "acute" if any(hit.rule.severity == "acute" for hit in hits) else "concern"
+def _signal(hits: list[_Hit], prepared: str) -> CrisisSignal:
+    """An acute rule makes the signal acute, and so does a concern beside a cue of acuteness (a time, a place, a
+    weapon, a farewell, pills counted): "min mor siger hun vil tage sit liv i nat" needs 112 first."""
+    acute = any(hit.rule.severity == "acute" for hit in hits) or bool(_ACUTE_CUE.search(prepared))
+    severity: Severity = "acute" if acute else "concern"
     about = _about_all(hits)
     rules = tuple(dict.fromkeys(hit.rule.rule for hit in hits))
     return CrisisSignal(severity=severity, about=about, rules=rules)
@@ -1751,7 +1831,12 @@ def _judge(text: str, gated: bool) -> tuple[list[_Hit], str, bool, bool]:
             hits = [hit for hit in hits if not _past_tense_only(hit.clause)]
     # A professional naming the topic of their work is not in crisis; a first-person signal still fires.
     if hits and _PROFESSIONAL.search(prepared):
-        hits = [hit for hit in hits if hit.rule.rule not in _TOPIC_RULES or _first_person_now(hit.clause)]
+        hits = [
+            hit
+            for hit in hits
+            if hit.rule.rule not in _TOPIC_RULES
+            or (_first_person_now(hit.clause) and not _HYPOTHETICAL.search(hit.clause))
+        ]
     # A joke without a "not a joke" anywhere: in the joking clause, only the plainest words still fire.
     if hits and not _SERIOUS.search(prepared):
         hits = [hit for hit in hits if hit.rule.rule in _PLAIN_WORDS or not _LAUGHTER.search(hit.clause)]
@@ -1894,6 +1979,8 @@ _ACTIVITY: Final = _compile(
 )
 _PAST_TENSE: Final = _compile(
     r"(?:havde|var|prøvede|forsøgte|skar|tog|levede|har været|har haft|har levet|had|was|were|tried|attempted|"
+    r"brændte|skadede|ville|tænkte|kæmpede|struggled|wanted|didnt|used to|burned|hurt myself|skrev|wrote|"
+    r"stod|stood|husker|remember|"
     r"survived|overlevede|went through|been through|har erfaring|have experience|lived with)"
 )
 _NOW_SELF: Final = _compile(
@@ -1906,6 +1993,13 @@ _NOW_SELF: Final = _compile(
 def _past_tense_only(clause: str) -> bool:
     """A concern told in the past tense ("jeg havde selvmordstanker"), in a message that says all is well now."""
     return bool(_PAST_TENSE.search(clause)) and not _NOW_SELF.search(clause)
+
+
+# A professional's "what do I say if a pupil tells me she cuts herself": first person, but about someone else.
+_HYPOTHETICAL: Final = _compile(
+    r"(?:hvis|if|når|when) (?:en|et|man|nogen|de|han|hun|min|mine|vores|a|an|someone|somebody|one|they|he|she|my|"
+    r"our)|hvad (?:skal|gør|kan|siger) (?:jeg|vi|man)|what (?:should|do|can|would) (?:i|we|you) (?:say|do|tell)"
+)
 
 
 def _first_person_now(clause: str) -> bool:

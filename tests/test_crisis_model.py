@@ -75,7 +75,8 @@ def test_the_shipped_file_is_what_the_training_produces(fitted) -> None:
     assert SHIPPED["documents"] == len(TEXTS)
     assert SHIPPED["cv"]["C"] in training.C_GRID
     assert SHIPPED["cv"]["without_the_word_gates_out_of_fold"]["recall"] >= training.TARGET_RECALL
-    assert SHIPPED["threshold"] < SHIPPED["past_threshold"] < 1
+    assert SHIPPED["acute_threshold"] <= SHIPPED["threshold"] < SHIPPED["past_threshold"] < 1
+    assert set(SHIPPED["cv"]["by_author"]) == set(training.HELD_AUTHORS)
     assert MODEL_FILE.stat().st_size < 3_000_000
 
 
@@ -87,11 +88,24 @@ def test_a_model_hit_names_its_band_and_never_text() -> None:
     assert all("qzxv" not in rule for rule in signal.rules)
 
 
-def test_the_model_alone_fires_at_its_threshold_and_not_below() -> None:
+@pytest.mark.parametrize(
+    ("text", "acute"),
+    [
+        ("vi gik en tur over broen i går", True),  # a dangerous place: a cue of acuteness, no rule fires
+        ("jeg tænker tit på min hund og hvad hun betyder", False),  # a word the rules are anchored on, no cue
+    ],
+)
+def test_the_model_alone_fires_at_its_threshold_and_not_below(text: str, acute: bool) -> None:
     model = load_model()
-    topical = "vi gik en tur over broen i går"  # a word the rules are anchored on, no rule fires
-    assert combine(topical, model.threshold) is not None
-    assert combine(topical, model.threshold - 0.01) is None
+    threshold = model.threshold_for(acute=acute, recovered=False)
+    assert threshold == (model.acute_threshold if acute else model.threshold)
+    assert combine(text, threshold) is not None
+    assert combine(text, threshold - 0.01) is None
+
+
+def test_a_cue_of_acuteness_lowers_the_threshold_and_past_and_recovered_raises_it() -> None:
+    model = load_model()
+    assert model.acute_threshold <= model.threshold < model.past_threshold < 1
 
 
 def test_the_model_alone_never_fires_without_a_word_the_rules_are_anchored_on() -> None:

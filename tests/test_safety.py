@@ -39,15 +39,17 @@ CRISIS_KINDS = {
     "self_harm",
 }
 NEGATIVE_KINDS = {"neg_past", "neg_pro", "neg_idiom", "neg_ordinary"}
-# Measured on crisis_dev.csv when the rules were last tuned; a change that lowers either fails the build. These are
-# in-sample figures (the rules were tuned on dev, the model trained on it), so they are optimistic: they catch
-# regressions, they do not say how well the detector generalises (bench/README.md has the honest figures).
-DEV_RECALL_FLOOR = 0.98
-DEV_PRECISION_FLOOR = 0.998
-# The rules (in-sample) with the model's out-of-fold probabilities (tests/data/crisis_dev_oof.csv): 0.998 and 0.910
+# Measured on crisis_dev.csv when the rules were last tuned; a change that lowers any of them fails the build. Dev
+# now holds three authors' rows (the `source` column): the first author's dev set, the second author's former
+# held-out set and a third batch. In-sample figures (rules tuned on dev, model trained on it) only catch regressions;
+# how well the detector generalises is in bench/README.md (cross-validation by author) and on crisis_test.csv.
+# (detector, recall floor, precision floor); measured 0.905 / 0.995 (rules) and 0.996 / 0.994 (combined).
+DEV_FLOORS = {"rules alone": (0.90, 0.99), "combined": (0.99, 0.99)}
+# The rules (in-sample) with the model's out-of-fold probabilities (tests/data/crisis_dev_oof.csv): 0.991 and 0.934
 # when the model was trained. Lower than in-sample because each row is scored by a model that never saw it.
-DEV_OOF_RECALL_FLOOR = 0.99
-DEV_OOF_PRECISION_FLOOR = 0.90
+DEV_OOF_RECALL_FLOOR = 0.98
+DEV_OOF_PRECISION_FLOOR = 0.925
+SOURCES = {"dev", "holdout", "new"}
 
 
 def load(part: str) -> list[dict[str, str]]:
@@ -58,22 +60,24 @@ def load(part: str) -> list[dict[str, str]]:
 DEV = load("dev")
 
 
-HOLDOUT = DATA / "crisis_holdout.csv"
-PARTS = ["dev", pytest.param("holdout", marks=pytest.mark.skipif(not HOLDOUT.exists(), reason="no held-out set here"))]
+TEST = DATA / "crisis_test.csv"
+PARTS = ["dev", pytest.param("test", marks=pytest.mark.skipif(not TEST.exists(), reason="no test part here"))]
 
 
 @pytest.mark.parametrize("part", PARTS)
 def test_sets_have_the_promised_shape(part: str) -> None:
-    """The held-out part is only checked for shape here, never run through the detector: bench/crisis.py reports
-    its figure, and only the dev set can fail a build on recall or precision."""
+    """The test part is only checked for shape here, never run through the detector: bench/crisis.py reports its
+    figure, and only the dev set can fail a build on recall or precision."""
     rows = load(part)
-    assert list(rows[0]) == COLUMNS
+    assert list(rows[0])[: len(COLUMNS)] == COLUMNS
     assert len(rows) >= 300
     assert len({row["text"] for row in rows}) == len(rows), "duplicate text"
     assert {row["label"] for row in rows} == {"0", "1"}
     kinds = Counter(row["category"] for row in rows if row["label"] == "1")
-    assert all(kinds[kind] >= 20 for kind in CRISIS_KINDS), kinds
-    assert {row["category"] for row in rows if row["label"] == "0"} >= NEGATIVE_KINDS
+    if part == "dev":
+        assert all(kinds[kind] >= 20 for kind in CRISIS_KINDS), kinds
+        assert {row["category"] for row in rows if row["label"] == "0"} >= NEGATIVE_KINDS
+        assert {row["source"] for row in rows} == SOURCES
     assert sum(row["label"] == "0" for row in rows) >= 100
     for row in rows:
         assert row["category"].startswith("neg_") == (row["label"] == "0")
@@ -83,9 +87,9 @@ def test_sets_have_the_promised_shape(part: str) -> None:
     assert {row["language"] for row in rows} >= {"da", "en"}
 
 
-@pytest.mark.skipif(not HOLDOUT.exists(), reason="no held-out set here")
+@pytest.mark.skipif(not TEST.exists(), reason="no test part here")
 def test_sets_do_not_share_a_message() -> None:
-    assert not {row["text"] for row in DEV} & {row["text"] for row in load("holdout")}
+    assert not {row["text"] for row in DEV} & {row["text"] for row in load("test")}
 
 
 def _recall_precision(found: list[bool]) -> tuple[float, float]:
@@ -95,11 +99,15 @@ def _recall_precision(found: list[bool]) -> tuple[float, float]:
     return tp / positives, tp / (tp + fp)
 
 
-@pytest.mark.parametrize("detect", [detect_crisis, detect_by_rules], ids=["combined", "rules alone"])
-def test_dev_set_does_not_regress(detect: Callable[[str], CrisisSignal | None]) -> None:
+@pytest.mark.parametrize(
+    ("detect", "floors"),
+    [(detect_crisis, DEV_FLOORS["combined"]), (detect_by_rules, DEV_FLOORS["rules alone"])],
+    ids=["combined", "rules alone"],
+)
+def test_dev_set_does_not_regress(detect: Callable[[str], CrisisSignal | None], floors: tuple[float, float]) -> None:
     recall, precision = _recall_precision([detect(row["text"]) is not None for row in DEV])
-    assert recall >= DEV_RECALL_FLOOR
-    assert precision >= DEV_PRECISION_FLOOR
+    assert recall >= floors[0]
+    assert precision >= floors[1]
 
 
 def test_dev_set_out_of_fold_does_not_regress() -> None:
