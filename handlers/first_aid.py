@@ -5,7 +5,8 @@ the database, so a locked or slow database never delays it. Language comes from 
 (a language chosen with /language and seen since start-up) or the Telegram client's language; the
 region from an intake draft held in memory, else every region is listed. The handlers that see the
 update later (handlers/safety.py) ask `answered` and do not send it again; the detection's record is
-theirs to write, after.
+theirs to write, after. They also take the verdict on the text from here (`verdict_for`) instead of
+judging the same text a second time.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot
 
 from bot.buttons import CrisisButton, pack
 from bot.clock import local_today
-from bot.safety import detect_crisis
+from bot.safety import CrisisSignal, detect_crisis
 from bot.services import Services
 from handlers.safety import crisis_text, intro_for
 
@@ -27,14 +29,22 @@ logger = logging.getLogger(__name__)
 
 _COMMANDS = {"/krise", "/crisis"}
 _REMEMBERED = 10_000
+# Verdicts waiting for their update's handler; one is taken when the handler asks. Few wait at a time (the
+# updates stored but not yet handled); the bound only drops those of updates that never reach a handler.
+_VERDICTS_KEPT = 1_000
+_CRISIS_BUTTON = pack(CrisisButton())
+
+Judged = Callable[[str, CrisisSignal | None], None]
 
 
-def crisis_intro(raw: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
-    """The private message or button press that calls for the crisis message, and which intro fits."""
+def crisis_intro(raw: dict[str, Any], judged: Judged | None = None) -> tuple[dict[str, Any], str] | None:
+    """The private message or button press that calls for the crisis message, and which intro fits.
+
+    `judged` is told the text and the detector's verdict whenever the detector ran."""
     query = raw.get("callback_query")
     if isinstance(query, dict):
         message = query.get("message")
-        if query.get("data") == pack(CrisisButton()) and isinstance(message, dict) and _private(message):
+        if query.get("data") == _CRISIS_BUTTON and isinstance(message, dict) and _private(message):
             return query, "crisis.intro_command"
         return None
     for kind in ("message", "edited_message"):
@@ -46,6 +56,8 @@ def crisis_intro(raw: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
             if text.startswith("/") and text.split(maxsplit=1)[0].split("@")[0].lower() in _COMMANDS:
                 return message, "crisis.intro_command"
             signal = detect_crisis(text)
+            if judged is not None:
+                judged(text, signal)
             return (message, intro_for(signal)) if signal is not None else None
     return None
 
@@ -60,6 +72,7 @@ class CrisisFirstAid:
         self._bot = bot
         self._svc = services
         self._sends: OrderedDict[int, asyncio.Task[bool]] = OrderedDict()
+        self._verdicts: OrderedDict[int, tuple[str, CrisisSignal | None]] = OrderedDict()
 
     def check(self, raw: dict[str, Any]) -> None:
         """Start the crisis reply for this update if it needs one; never waits for anything."""
@@ -67,7 +80,7 @@ class CrisisFirstAid:
         if not isinstance(update_id, int) or update_id in self._sends:
             return  # asked for again while it was being stored: answered once
         try:
-            found = crisis_intro(raw)
+            found = crisis_intro(raw, lambda text, signal: self._keep_verdict(update_id, text, signal))
         except Exception as error:  # a strange update must never stop the loop that fetches the others
             logger.error("crisis_first_aid_check_failed update_id=%d error=%s", update_id, type(error).__name__)
             return
@@ -79,6 +92,19 @@ class CrisisFirstAid:
         )
         if len(self._sends) > _REMEMBERED:
             self._sends.popitem(last=False)
+
+    def verdict_for(self, update_id: int, text: str) -> CrisisSignal | None:
+        """The detector's verdict on this update's text: the one made on arrival, taken once, else judged now.
+        Judging once saves a whole second pass of the detector over every text."""
+        kept = self._verdicts.pop(update_id, None)
+        if kept is not None and kept[0] == text:
+            return kept[1]
+        return detect_crisis(text)
+
+    def _keep_verdict(self, update_id: int, text: str, signal: CrisisSignal | None) -> None:
+        self._verdicts[update_id] = (text, signal)
+        if len(self._verdicts) > _VERDICTS_KEPT:
+            self._verdicts.popitem(last=False)
 
     async def answered(self, update_id: int) -> bool:
         """Whether first aid sent the crisis message for this update (waits for a send under way)."""

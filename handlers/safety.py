@@ -45,7 +45,8 @@ async def check_message(update: Update, context: MakkerContext) -> None:
     text = message_text(update)
     if not text or update.effective_user is None:
         return
-    signal = detect_crisis(text)
+    first_aid = context.services.first_aid
+    signal = first_aid.verdict_for(update.update_id, text) if first_aid is not None else detect_crisis(text)
     if signal is None:
         return
     # Without the user id: a crisis is a health fact and must not be tied to a person in the log.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -82,6 +83,40 @@ async def test_a_write_while_handling_marks_the_update_applied_in_the_same_trans
         HANDLING_UPDATE.reset(token)
     assert (await states(harness))[payload_id] == ("applied", True)
     assert inbox.was_applied_before_restart(payload_id) is False
+
+
+async def test_writes_of_several_updates_in_one_batch_mark_exactly_their_updates_applied(
+    harness: BotHarness,
+) -> None:
+    """The marks of a batch go in one statement; a piece that fails leaves its update 'pending', with no effect."""
+
+    async def write_nothing(update: Update) -> None:
+        pass
+
+    payloads = [harness.updates.text(USER + n, "/help") for n in range(4)]
+    await Inbox(harness.services.store, harness.application.bot, write_nothing, []).accept(payloads)
+    db = harness.services.store.db
+
+    async def write_for(n: int, sql: str) -> None:
+        token = HANDLING_UPDATE.set(payloads[n]["update_id"])
+        try:
+            await db.write(sql, (USER + n,))
+        finally:
+            HANDLING_UPDATE.reset(token)
+
+    before = db.hand_offs
+    results = await asyncio.gather(
+        write_for(0, "INSERT INTO users (user_id, language, created_at, updated_at) VALUES (?, 'da', 'x', 'x')"),
+        write_for(1, "INSERT INTO users (user_id, language, created_at, updated_at) VALUES (?, 'en', 'x', 'x')"),
+        write_for(2, "INSERT INTO no_such_table (user_id) VALUES (?)"),
+        return_exceptions=True,
+    )
+    assert db.hand_offs - before == 1, "the three writes shared one hand-off"
+    assert [isinstance(result, sqlite3.Error) for result in results] == [False, False, True]
+    found = await states(harness)
+    assert [found[p["update_id"]][0] for p in payloads] == ["applied", "applied", "pending", "pending"]
+    users = await db.fetch_all("SELECT user_id FROM users WHERE user_id >= ? ORDER BY user_id", (USER,))
+    assert [row["user_id"] for row in users] == [USER, USER + 1]
 
 
 async def test_replay_hands_over_in_order_and_flags_applied_ones(harness: BotHarness) -> None:

@@ -121,3 +121,33 @@ async def test_the_log_names_the_rules_never_the_person_or_the_text(
     everything = " ".join(record.getMessage() for record in caplog.records)
     assert "qzxv" not in everything and "broen" not in everything
     assert not any(str(USER) in record.getMessage() and "crisis" in record.getMessage() for record in caplog.records)
+
+
+async def test_the_handler_takes_first_aids_verdict_instead_of_judging_the_text_again(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detector runs once per text: on arrival (first aid); the handler takes that verdict, once."""
+    import handlers.first_aid
+
+    judged: list[str] = []
+    real = handlers.first_aid.detect_crisis
+
+    def counting(text: str):  # type: ignore[no-untyped-def]
+        judged.append(text)
+        return real(text)
+
+    monkeypatch.setattr(handlers.first_aid, "detect_crisis", counting)
+    first_aid = harness.services.first_aid
+    assert first_aid is not None
+    crisis = harness.updates.text(USER, "i aften tager jeg alle mine piller, jeg har besluttet mig")
+    first_aid.check(crisis)
+    assert len(judged) == 1
+    await harness.feed(crisis)
+    assert len(judged) == 1, "the handler used the verdict made on arrival"
+    assert len(crisis_texts(harness)) == 1, "answered once, by first aid"
+    assert first_aid.verdict_for(crisis["update_id"], "i aften tager jeg alle mine piller") is not None
+    assert len(judged) == 2, "a verdict is taken once; asked again, the text is judged anew"
+    ordinary = harness.updates.text(USER + 1, "hej")
+    first_aid.check(ordinary)
+    assert first_aid.verdict_for(ordinary["update_id"], "noget andet") is None
+    assert judged[-1] == "noget andet", "a verdict on another text is never reused"

@@ -33,9 +33,11 @@ Work = Callable[[sqlite3.Connection], T]
 
 # The Telegram update being handled in this task, if any (bot/update_processor.py sets it). A write made
 # while handling it marks it 'applied' in the inbox in the same transaction, so that a replay after a
-# crash never applies it twice (bot/inbox.py).
+# crash never applies it twice (bot/inbox.py). The marks of a whole batch go in one statement: each
+# statement hands the GIL to the event loop and back, so one a batch costs far less than one a write.
 HANDLING_UPDATE: ContextVar[int | None] = ContextVar("handling_update", default=None)
-_MARK_APPLIED = "UPDATE inbox SET state = 'applied' WHERE update_id = ? AND state = 'pending'"
+_MARK_APPLIED = "UPDATE inbox SET state = 'applied' WHERE state = 'pending' AND update_id IN ({})"
+_MARKS_PER_STATEMENT = 500  # far below SQLite's limit of bound parameters
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class _Queued:
     work: Work[Any]
     writes: bool
     future: asyncio.Future[Any]
+    applies: int | None = None  # the update this write is the effect of: marked 'applied' with it
 
 
 @dataclass
@@ -74,10 +77,7 @@ class Database:
 
     async def transaction(self, work: Work[T]) -> T:
         """Run `work` atomically: all its statements are kept, or none of them when it raises."""
-        update_id = HANDLING_UPDATE.get()
-        if update_id is not None:
-            return await self._submit(_marking_applied(work, update_id), writes=True)
-        return await self._submit(work, writes=True)
+        return await self._submit(work, writes=True, applies=HANDLING_UPDATE.get())
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> Written:
         values = tuple(params)
@@ -114,10 +114,10 @@ class Database:
             await asyncio.wait({self._runner})  # returns however the runner ended
         await self.connection.close()
 
-    async def _submit(self, work: Work[T], *, writes: bool) -> T:
+    async def _submit(self, work: Work[T], *, writes: bool, applies: int | None = None) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.append(_Queued(work, writes, future))
+        self._queue.append(_Queued(work, writes, future, applies))
         if self._runner is None:
             self._runner = loop.create_task(self._run_queue(), name="database")
         return await future
@@ -151,21 +151,13 @@ class Database:
         return await self.connection._execute(_run_batch, self.connection._conn, batch)
 
 
-def _marking_applied(work: Work[T], update_id: int) -> Work[T]:
-    def run(connection: sqlite3.Connection) -> T:
-        result = work(connection)
-        connection.execute(_MARK_APPLIED, (update_id,))
-        return result
-
-    return run
-
-
 def _run_batch(connection: sqlite3.Connection, batch: list[_Queued]) -> list[_Outcome]:
     """In the database thread: the whole batch in one transaction, or, when a piece of it fails, every
     piece in a transaction of its own, so that the failure stays with the piece that caused it.
 
     Every statement hands the GIL back and has to win it again from the busy event loop, so the common
-    case runs no statement beyond the pieces' own and BEGIN and COMMIT (no savepoint per piece).
+    case runs no statement beyond the pieces' own, BEGIN, COMMIT and one for the batch's 'applied' marks (no
+    savepoint per piece).
     """
     if len(batch) > 1:
         with contextlib.suppress(sqlite3.Error):  # BEGIN or COMMIT failed, nothing was kept: each piece alone
@@ -197,8 +189,17 @@ def _run_together(connection: sqlite3.Connection, batch: list[_Queued]) -> list[
                 outcomes.append(_Outcome(error=error))
                 break
         if writes and outcomes[-1].error is None:
+            _mark_applied(connection, batch)
             connection.execute("COMMIT")
     finally:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
     return outcomes
+
+
+def _mark_applied(connection: sqlite3.Connection, batch: list[_Queued]) -> None:
+    """Mark the updates whose effects the batch holds 'applied', in its transaction (see HANDLING_UPDATE)."""
+    applied = sorted({queued.applies for queued in batch if queued.applies is not None})
+    for start in range(0, len(applied), _MARKS_PER_STATEMENT):
+        chunk = applied[start : start + _MARKS_PER_STATEMENT]
+        connection.execute(_MARK_APPLIED.format(",".join("?" * len(chunk))), chunk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import db_now, to_db, utc_now
 from bot.store.database import Database
@@ -18,7 +19,20 @@ class Unhandled:
     reply_in_doubt: bool = False
 
 
-_MARK_HANDLED = "UPDATE inbox SET state = 'handled', body = NULL, handled_at = ? WHERE update_id = ?"
+_MARK_HANDLED = "UPDATE inbox SET state = 'handled', body = NULL, handled_at = ? WHERE update_id IN ({})"
+# A whole batch in one statement each (ids known, receiving, marking): every statement hands the GIL to the
+# event loop and back (bot/store/database.py), so one per batch costs far less than one per update.
+# 300 rows of three values stay far below SQLite's limit of bound parameters.
+_ROWS_PER_STATEMENT = 300
+
+
+def _chunks(items: list[Any], size: int = _ROWS_PER_STATEMENT) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _marks(connection: sqlite3.Connection, update_ids: list[int], now: str) -> None:
+    for chunk in _chunks(update_ids):
+        connection.execute(_MARK_HANDLED.format(",".join("?" * len(chunk))), [now, *chunk])
 
 
 class InboxRepository:
@@ -31,19 +45,22 @@ class InboxRepository:
         `handled`: marks that were waiting, written in the same transaction so that they cost no trip of their own.
         """
         now = db_now()
-        marks = [(now, update_id) for update_id in handled or []]
+        marks = list(handled or [])
+        first: dict[int, str] = {}
+        for update_id, body in updates:
+            first.setdefault(update_id, body)  # the first of an id the batch holds twice, as INSERT OR IGNORE kept
 
         def run(connection: sqlite3.Connection) -> list[int]:
-            if marks:
-                connection.executemany(_MARK_HANDLED, marks)
-            new: list[int] = []
-            for update_id, body in updates:
-                cursor = connection.execute(
-                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-                    (update_id, body, now),
-                )
-                if cursor.rowcount:
-                    new.append(update_id)
+            _marks(connection, marks, now)
+            seen: set[int] = set()
+            for chunk in _chunks(list(first)):
+                known = f"SELECT update_id FROM inbox WHERE update_id IN ({','.join('?' * len(chunk))})"
+                seen.update(row[0] for row in connection.execute(known, chunk))
+            new = [update_id for update_id in first if update_id not in seen]
+            for chunk in _chunks(new):
+                rows = ",".join(["(?, ?, ?)"] * len(chunk))
+                values = [value for update_id in chunk for value in (update_id, first[update_id], now)]
+                connection.execute(f"INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES {rows}", values)
             return new
 
         return await self._db.transaction(run)
@@ -70,8 +87,8 @@ class InboxRepository:
     async def mark_handled(self, update_ids: list[int]) -> None:
         """The content goes; the id stays as the record that the update had its effect."""
         now = db_now()
-        rows = [(now, update_id) for update_id in update_ids]
-        await self._db.transaction(lambda connection: connection.executemany(_MARK_HANDLED, rows))
+        ids = list(update_ids)
+        await self._db.transaction(lambda connection: _marks(connection, ids, now))
 
     async def set_aside(self, update_id: int, error: str) -> None:
         """An update that cannot be read: its id and why are kept, its content is not."""
