@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakebot
 
 from bot.app import build_application, freeze_start_up_objects
 from bot.config import Settings
+from bot.rate_limiter import MakkerRateLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.store.outbox import Draft, Priority
 from tests.fakebotapi import FakeBotApi
@@ -127,6 +128,7 @@ class Run:
     sends: list[dict[str, Any]]
     limits: dict[str, int]
     seconds: float
+    window_full: int
 
 
 async def run_outbox(args: argparse.Namespace, drafts: list[Draft], api: RemoteApi, *, done_when: int) -> Run:
@@ -147,6 +149,8 @@ async def run_outbox(args: argparse.Namespace, drafts: list[Draft], api: RemoteA
         await application.post_init(application)
         freeze_start_up_objects()  # as python -m bot does after start-up
         services: Services = application.bot_data[SERVICES_KEY]
+        limiter = application.bot.rate_limiter
+        assert isinstance(limiter, MakkerRateLimiter)
         await services.store.outbox.add_many(drafts)
         mark = api.mark()
         started = time.monotonic()
@@ -161,7 +165,7 @@ async def run_outbox(args: argparse.Namespace, drafts: list[Draft], api: RemoteA
             await application.shutdown()
             if application.post_shutdown is not None:
                 await application.post_shutdown(application)
-        return Run(_sends(api, mark), api.limits(), time.monotonic() - started)
+        return Run(_sends(api, mark), api.limits(), time.monotonic() - started, limiter.window_full)
 
 
 def _sends(api: RemoteApi, after: int) -> list[dict[str, Any]]:
@@ -191,6 +195,7 @@ async def measure_rate(args: argparse.Namespace) -> dict[str, float]:
         "busiest": busiest_second(run.sends),
         "above_pace": arrivals_above(run.sends, args.rate),
         "load": os.getloadavg()[0],
+        "window_full": run.window_full,
     }
 
 
@@ -280,7 +285,8 @@ async def main_async(args: argparse.Namespace) -> None:
         f"rate:     {rate['sent']:.0f} messages to as many chats in {rate['seconds']:.1f} s: {rate['rate']:.2f}/s,"
         f" {rate['share']:.1%} of the configured {args.rate}/s; violations global {rate['global']:.0f},"
         f" per chat {rate['per_chat']:.0f} (limit {args.limit}); most calls in one second {rate['busiest']:.0f},"
-        f" {rate['above_pace']:.0f} arrivals above the pace of {args.rate}; load {rate['load']:.1f}"
+        f" {rate['above_pace']:.0f} arrivals above the pace of {args.rate}; the window was found full"
+        f" {rate['window_full']:.0f} times; load {rate['load']:.1f}"
     )
     pause = await measure_pause(args)
     print(

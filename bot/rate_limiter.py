@@ -141,6 +141,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._stop_deadline: float | None = None
         self._freed = asyncio.Event()  # set (and replaced) whenever a call finishes
         self.pauses = 0  # 429s met so far: tests and benchmarks read it
+        self.window_full = 0  # times a call ready to go found the global window full: benchmarks read it
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -262,7 +263,10 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
             wait = self._next_start - now
             if wait > 0:
                 return wait
-        return self._global.wait_needed(now)
+        wait = self._global.wait_needed(now)
+        if wait > 0:
+            self.window_full += 1
+        return wait
 
     def _chat_wait(self, chat_id: int | str, now: float) -> float:
         sends = self._chats.get(chat_id)
