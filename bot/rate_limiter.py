@@ -13,12 +13,14 @@ windows held their places at the same instant, and the limiter never let more go
 late each call arrives (see `_HeldWindow`). The price is one round trip per call: a window of N calls a
 second lets through at most N / (1 s + round trip) on average.
 
-- a pace (OUTBOX_RATE_PER_SECOND, default 25) for calls that send or edit a message (answering a button press
-  is not paced): they start evenly spaced, 1/25 s apart and 3% more; replies a person waits for go before
-  outbox sends that wait for the same pace;
+- a pace (OUTBOX_RATE_PER_SECOND, default 25) for calls that send or edit a message: they start evenly
+  spaced, 1/25 s apart and 3% more; replies a person waits for go before outbox sends that wait for the same
+  pace;
 - a hard global window (TELEGRAM_GLOBAL_LIMIT, default 30, Telegram's limit; a pace set higher raises it):
-  never more calls than that whose arrival could fall in one second, every call counted (the pace keeps a
-  broadcast at about 26 of 30, so the window only holds calls back when arrivals could bunch);
+  never more of those calls than that whose arrival could fall in one second (the pace keeps a broadcast at
+  about 26 of 30, so the window only holds calls back when arrivals could bunch). Calls that deliver no
+  message (answering a button press, getMe, the command menu) are neither paced nor held: Telegram's limits
+  are on messages, and a restart that answers a hundred stale buttons must not hold back the replies;
 - one outbox send a second per private chat (outbox sends say so with rate_limit_args, see OUTBOX_SEND),
   held the same way: an outbox send waits until no send to that chat is under way and the last one was
   answered more than a second ago, replies included; a reply inside a conversation is never slowed down;
@@ -184,11 +186,15 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         outbox = bool(rate_limit_args and rate_limit_args.get("outbox"))
         chat_id = data.get("chat_id")
-        paced = _delivers_a_message(endpoint)
+        counted = _delivers_a_message(endpoint)
         to_chat = chat_id if _is_private(chat_id) and _sends_to_a_chat(endpoint) else None
         retries = 0
         while True:
-            group = await self._acquire(chat_id, to_chat, outbox=outbox, paced=paced)
+            group = None
+            if counted:
+                group = await self._acquire(chat_id, to_chat, outbox=outbox)
+            else:
+                await self._wait_out_pause()
             backoff = 0.0
             try:
                 return await callback(*args, **kwargs)
@@ -211,26 +217,34 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 logger.warning("telegram_unavailable endpoint=%s retry=%d", endpoint, retries)
                 backoff = 0.25 * retries
             finally:
-                self._finish(to_chat, group)
+                if counted:
+                    self._finish(to_chat, group)
             if backoff:  # after the places were given back: a call that is not under way holds nothing
                 await self._sleep(min(backoff, self._give_up_if_stopping(self._clock())))
+
+    async def _wait_out_pause(self) -> None:
+        """Calls that deliver no message (answering a button, the command menu) are neither paced nor held in
+        the windows (Telegram's limits are on messages: a restart that answers a hundred stale buttons must
+        not hold back the replies behind them), but they still wait while a 429 pauses everything."""
+        now = self._clock()
+        wait = self._paused_until - now
+        if wait > 0:
+            await self._sleep(min(wait, self._give_up_if_stopping(now)))  # a later 429 is the next call's
 
     def _pause(self, seconds: float) -> None:
         self.pauses += 1
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def _acquire(
-        self, chat_id: Any, to_chat: int | str | None, *, outbox: bool, paced: bool
-    ) -> _HeldWindow | None:
+    async def _acquire(self, chat_id: Any, to_chat: int | str | None, *, outbox: bool) -> _HeldWindow | None:
         """Wait until the call fits every limit, then take its places; returns the group window it holds."""
-        if paced and not outbox:
+        if not outbox:
             self._replies_waiting += 1
         try:
             while True:
                 now = self._clock()
-                wait = self._wait_needed(chat_id, to_chat, now, outbox=outbox, paced=paced)
+                wait = self._wait_needed(chat_id, to_chat, now, outbox=outbox)
                 if wait <= 0:
-                    return self._start(chat_id, to_chat, now, paced=paced)
+                    return self._start(chat_id, to_chat, now)
                 if self._stop_deadline is not None and now + wait >= self._stop_deadline:
                     raise StoppingTimedOut("Makker is stopping: the call to Telegram was given up")
                 if wait == float("inf"):
@@ -238,13 +252,11 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 else:
                     await self._sleep(wait)
         finally:
-            if paced and not outbox:
+            if not outbox:
                 self._replies_waiting -= 1
 
-    def _wait_needed(self, chat_id: Any, to_chat: int | str | None, now: float, *, outbox: bool, paced: bool) -> float:
-        """0 when the call may start now, else how long to wait before asking again (inf: until a call finishes).
-        A call that delivers no message (answering a button, the command menu) is not paced, but it still waits
-        out a 429 and takes a place in the global window, since Telegram's count may include it."""
+    def _wait_needed(self, chat_id: Any, to_chat: int | str | None, now: float, *, outbox: bool) -> float:
+        """0 when the call may start now, else how long to wait before asking again (inf: until a call finishes)."""
         wait = self._paused_until - now
         if wait > 0:
             return wait
@@ -252,17 +264,16 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
             wait = self._chat_wait(to_chat, now)
             if wait > 0:
                 return wait
-        if paced:
-            if outbox and self._replies_waiting:
-                return 0.005  # a reply waits for the same budget: it goes first
-            group = self._groups.get(chat_id) if chat_id is not None and not _is_private(chat_id) else None
-            if group is not None:
-                wait = group.wait_needed(now)
-                if wait > 0:
-                    return wait
-            wait = self._next_start - now
+        if outbox and self._replies_waiting:
+            return 0.005  # a reply waits for the same budget: it goes first
+        group = self._groups.get(chat_id) if chat_id is not None and not _is_private(chat_id) else None
+        if group is not None:
+            wait = group.wait_needed(now)
             if wait > 0:
                 return wait
+        wait = self._next_start - now
+        if wait > 0:
+            return wait
         wait = self._global.wait_needed(now)
         if wait > 0:
             self.window_full += 1
@@ -276,7 +287,7 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
             return float("inf")
         return sends.last_finished + PER_CHAT_SECONDS - now
 
-    def _start(self, chat_id: Any, to_chat: int | str | None, now: float, *, paced: bool) -> _HeldWindow | None:
+    def _start(self, chat_id: Any, to_chat: int | str | None, now: float) -> _HeldWindow | None:
         self._global.start()
         if to_chat is not None:
             sends = self._chats.get(to_chat)
@@ -285,8 +296,6 @@ class MakkerRateLimiter(BaseRateLimiter[RateLimitArgs]):
                     self._forget_chats(now)
                 sends = self._chats[to_chat] = _ChatSends()
             sends.under_way += 1
-        if not paced:
-            return None
         # A call that woke a little late keeps the schedule (no drift), but never by more than an eighth of
         # the spacing, which the margin absorbs.
         self._next_start = max(now - self._spacing / 8, self._next_start) + self._spacing
