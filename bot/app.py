@@ -146,7 +146,7 @@ def build_application(
         request=send_request,
         get_updates_request=poll_request,
         defaults=Defaults(tzinfo=settings.zone),
-        rate_limiter=MakkerRateLimiter(settings.outbox_rate_per_second),
+        rate_limiter=MakkerRateLimiter(settings.outbox_rate_per_second, global_limit=settings.telegram_global_limit),
     )
     application = (
         ApplicationBuilder()

@@ -45,6 +45,7 @@ class Settings(DatabaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_rate_per_second: int = Field(default=25, ge=1)
+    telegram_global_limit: int = Field(default=30, ge=1)
     outbox_retention_days: float = Field(default=30, gt=0)
     polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
 
