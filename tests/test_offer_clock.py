@@ -8,32 +8,15 @@ import json
 from typing import Any
 
 from bot import jobs
-from bot.app import CLOCK_KEY, build_application
 from bot.buttons import OfferButton
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.context import MakkerContext
 from bot.store import matches as rows
 from tests.conftest import BotHarness
-from tests.offline import OfflineBotApi
 from tests.peer_world import Clock
 from tests.test_offer_handlers import JONAS, METTE, PERSON, alert, ask, open_offer, press, t, world
-
-
-async def started(settings: Settings, clock: Clock) -> BotHarness:
-    api = OfflineBotApi()
-    application = build_application(settings, request=api)
-    application.bot_data[CLOCK_KEY] = clock
-    await application.initialize()
-    assert application.post_init is not None
-    await application.post_init(application)
-    return BotHarness(application, api)
-
-
-async def stopped(h: BotHarness) -> None:
-    assert h.application.post_shutdown is not None
-    await h.application.shutdown()
-    await h.application.post_shutdown(h.application)
+from tests.test_offer_restart import started, stopped
 
 
 async def run_job_twice(h: BotHarness) -> None:

@@ -3,10 +3,11 @@ job once, never twice."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot import jobs
-from bot.app import build_application
+from bot.app import CLOCK_KEY, build_application
 from bot.clock import to_db, utc_now
 from bot.config import Settings
 from bot.context import MakkerContext
@@ -16,9 +17,12 @@ from tests.offline import OfflineBotApi
 from tests.test_offer_handlers import JONAS, METTE, ask, open_offer, send_outbox, t, world
 
 
-async def started(settings: Settings) -> BotHarness:
+async def started(settings: Settings, clock: Callable[[], datetime] | None = None) -> BotHarness:
+    """A bot as `python -m bot` starts it, on the test's clock when one is given."""
     api = OfflineBotApi()
     application = build_application(settings, request=api)
+    if clock is not None:
+        application.bot_data[CLOCK_KEY] = clock
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)
