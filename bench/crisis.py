@@ -3,11 +3,11 @@
 Run from the project root: .venv/bin/python bench/crisis.py [--misses]
 
 Two sets in tests/data/ (columns text,label,category,severity,about,language; dev also has source):
-- crisis_test.csv, written by someone who never tunes the detector and measured once by the lead: the honest
-  figure. It is not in this branch; when it is absent the bench says so and goes on;
-- crisis_dev.csv, what the rules are tuned on and the model is trained on: three authors' rows (source = dev,
-  holdout, new), so its figure only shows that nothing regressed. How well the detector generalises to another
-  writer is estimated by cross-validation by author (scripts/train_crisis_model.py; printed at the end of dev).
+- crisis_test.csv, written by someone who never saw the detector and measured once, when the detector was final:
+  the honest figure. When it is absent the bench says so and goes on;
+- crisis_dev.csv, what the rules are tuned on and the model is trained on: many authors' rows (the source column),
+  so its figure only shows that nothing regressed. How well the detector generalises to another writer is
+  estimated by cross-validation by author (scripts/train_crisis_model.py; printed at the end of dev).
 
 Each set is read by three detectors: the rules alone, the learned layer alone (bot/crisis_model.py) and the two
 combined (`detect_crisis`). The model is trained on dev, so its dev figures (alone and combined) use the
@@ -168,11 +168,11 @@ def fresh_words(model: CrisisModel, text: str) -> float:
 def all_fresh(model: CrisisModel, text: str) -> object:
     """detect_crisis with every per-word cache emptied first (the rules' word prefilter and spelling, the model's
     n-grams): the cost of a message whose words were never seen."""
-    from bot import safety
+    from bot import crisis_text, safety
 
     safety._PREFILTER.word_mask.cache_clear()
-    safety._prepare_word.cache_clear()
-    safety._correct.cache_clear()
+    crisis_text._prepare_word.cache_clear()
+    crisis_text._correct.cache_clear()
     for vectoriser in model.vectorisers:
         vectoriser.known_in_word.clear()
     return safety.detect_crisis(text)

@@ -5,6 +5,10 @@ more gently on new wordings, spellings and inflections. It is trained by `script
 tests/data/crisis_dev.csv only, and shipped as a small data file (`crisis_model.json.gz`): per vectoriser the
 n-gram -> (document frequency, weight) table, the intercept, the threshold and the preprocessing settings.
 
+It reads the text twice: lowercased with æøå spelled out (character and word n-grams), and as the rules read it
+(bot/crisis_text.py: folded, typos of key words corrected; word n-grams). The training scales each feature by its
+naive Bayes ratio before the regression and folds that ratio into the shipped weights, so scoring is unchanged.
+
 This module reproduces scikit-learn's `TfidfVectorizer` exactly (char_wb padding, n-gram ranges, the token
 pattern, sublinear tf, smooth idf, L2 norm per vectoriser, then the union) and the logistic score, so the bot needs
 neither numpy nor scikit-learn at run time; tests/test_crisis_model.py checks the probabilities against
@@ -18,11 +22,14 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 from pathlib import Path
 from typing import Any, Final
+
+from bot.crisis_text import prepare
 
 MODEL_FILE: Final = Path(__file__).with_name("crisis_model.json.gz")
 _WORD_CACHE: Final = 20_000  # distinct words kept with their known n-grams: about 5 MB at most
@@ -61,9 +68,29 @@ def word_ngrams(text: str, pattern: re.Pattern[str], low: int, high: int) -> lis
     return grams
 
 
+def known_word_ngrams(tokens: list[str], terms: Container[str], high: int) -> list[str]:
+    """The word 1- to `high`-grams of the tokens that are in `terms`, each as often as it occurs.
+
+    An n-gram in the vocabulary (seen in at least min_df messages) has its first n-1 words in the vocabulary too,
+    so only those are extended: the same n-grams as `word_ngrams` filtered, without building the unknown ones."""
+    found = [token for token in tokens if token in terms]
+    starts = [start for start, token in enumerate(tokens) if token in terms]
+    for n in range(2, high + 1):
+        alive = []
+        for start in starts:
+            if start + n <= len(tokens):
+                gram = " ".join(tokens[start : start + n])
+                if gram in terms:
+                    found.append(gram)
+                    alive.append(start)
+        starts = alive
+    return found
+
+
 @dataclass(frozen=True)
 class _Vectoriser:
     analyzer: str
+    reads: str  # "text": lowercased and æøå spelled out; "rules": the text as the rules read it (bot/crisis_text.py)
     low: int
     high: int
     token_pattern: re.Pattern[str] | None
@@ -76,9 +103,8 @@ class _Vectoriser:
         """How often each known n-gram occurs in the text (unknown n-grams count for nothing)."""
         terms = self.terms
         if self.analyzer != "char_wb":
-            assert self.token_pattern is not None
-            grams = word_ngrams(text, self.token_pattern, self.low, self.high)
-            return Counter(gram for gram in grams if gram in terms)
+            assert self.token_pattern is not None and self.low == 1
+            return Counter(known_word_ngrams(self.token_pattern.findall(text), terms, self.high))
         known = self._known
         return Counter(chain.from_iterable(known(word) * times for word, times in Counter(text.split()).items()))
 
@@ -116,33 +142,57 @@ class CrisisModel:
     vectorisers: tuple[_Vectoriser, ...]
     intercept: float
     threshold: float  # a message without a cue of acuteness
-    past_threshold: float  # a message the rules judge past and recovered
+    past_threshold: float  # a calm message: the rules judge it past and recovered, or it laughs without a "not a joke"
     acute_threshold: float  # a message with a cue of acuteness (a time, a dangerous place, a weapon, pills counted)
+    off_topic_threshold: float  # a text without any word a rule is anchored on (above 1: never) ...
+    off_topic_min_words: int  # ... and of at least this many words
+    alone_min_words: int  # the model never fires alone on fewer words
+    veto_threshold: float  # below this the model overrules a rule's hit (a word in a story, not a signal)
+    soft_veto_threshold: float  # the same for soft hits: only in the past, or a professional's or light message
+    veto_max_words: int  # in a longer message one crisis sentence weighs too little in the whole to be overruled
     min_words: int
     cv: dict[str, Any]
 
-    def threshold_for(self, *, acute: bool, recovered: bool) -> float:
-        """The probability at which the model may fire alone: higher in a message judged past and recovered, lower
-        beside a cue of acuteness, where a miss costs most (all three chosen by cross-validation)."""
-        if recovered:
+    def threshold_for(self, *, acute: bool, calm: bool, topical: bool, words: int) -> float:
+        """The probability at which the model may fire alone: higher in a calm message (judged past and recovered,
+        or light-hearted), lower beside a cue of acuteness, where a miss costs most (all chosen on other authors'
+        batches, each scored by a model that never saw its writer). A text without any word a rule is anchored on
+        needs the off-topic threshold, the highest, and some length (a short everyday answer never fires)."""
+        if words < self.alone_min_words or (not topical and words < self.off_topic_min_words):
+            return math.inf
+        if not topical:
+            return self.off_topic_threshold
+        if calm:
             return self.past_threshold
         return self.acute_threshold if acute else self.threshold
 
-    def probability(self, text: str) -> float:
-        """scikit-learn's predict_proba for the crisis class."""
-        prepared = preprocess(text)
-        return _logistic(self.intercept + sum(vectoriser.score(prepared) for vectoriser in self.vectorisers))
+    def probability(self, text: str, *, rules_text: str | None = None) -> float:
+        """scikit-learn's predict_proba for the crisis class. `rules_text` is the text as the rules read it, when
+        the caller has it already (bot/crisis_text.py's prepare)."""
+        readings = {"text": preprocess(text)}
+        if any(vectoriser.reads == "rules" for vectoriser in self.vectorisers):
+            readings["rules"] = prepare(text) if rules_text is None else rules_text
+        decision = self.intercept + sum(vectoriser.score(readings[vectoriser.reads]) for vectoriser in self.vectorisers)
+        return _logistic(decision)
 
-    def readable_probability(self, text: str) -> float | None:
+    def words(self, text: str) -> int:
+        """How many words the model counts in the text."""
+        words = next(v for v in self.vectorisers if v.analyzer == "word" and v.reads == "text")
+        assert words.token_pattern is not None
+        return len(words.token_pattern.findall(preprocess(text)))
+
+    def readable_probability(self, text: str, *, rules_text: str | None = None) -> float | None:
         """The probability, or None for a text of fewer than `min_words` words ("🙂", "tak", "/krise"): there the
         intercept, which leans towards crisis because the classes are balanced, would decide; dev's short crisis
         messages are all found by the rules."""
-        prepared = preprocess(text)
-        words = next(vectoriser for vectoriser in self.vectorisers if vectoriser.analyzer == "word")
-        assert words.token_pattern is not None
-        if len(words.token_pattern.findall(prepared)) < self.min_words:
-            return None
-        return self.probability(text)
+        return self.probability(text, rules_text=rules_text) if self.words(text) >= self.min_words else None
+
+    def vetoes(self, text: str, probability: float, *, soft: bool) -> bool:
+        """Whether the model overrules the rules' hits in this text: it is nearly sure there is no crisis (less sure
+        where the hits are soft: only in the past, or in a professional's or light-hearted message), and the
+        message is short enough for its whole to speak for the sentence that fired."""
+        threshold = self.soft_veto_threshold if soft else self.veto_threshold
+        return probability < threshold and self.words(text) <= self.veto_max_words
 
 
 def _logistic(decision: float) -> float:
@@ -165,6 +215,7 @@ def from_data(data: dict[str, Any]) -> CrisisModel:
         vectorisers.append(
             _Vectoriser(
                 analyzer=part["analyzer"],
+                reads=part.get("reads", "text"),
                 low=part["ngram_range"][0],
                 high=part["ngram_range"][1],
                 token_pattern=re.compile(part["token_pattern"]) if part.get("token_pattern") else None,
@@ -178,6 +229,12 @@ def from_data(data: dict[str, Any]) -> CrisisModel:
         threshold=data["threshold"],
         past_threshold=data["past_threshold"],
         acute_threshold=data.get("acute_threshold", data["threshold"]),
+        veto_threshold=data.get("veto_threshold", 0.0),
+        off_topic_threshold=data.get("off_topic_threshold", 1.01),
+        off_topic_min_words=data.get("off_topic_min_words", 0),
+        alone_min_words=data.get("alone_min_words", 0),
+        soft_veto_threshold=data.get("soft_veto_threshold", data.get("veto_threshold", 0.0)),
+        veto_max_words=data.get("veto_max_words", 0),
         min_words=data["min_words"],
         cv=data.get("cv", {}),
     )

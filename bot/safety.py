@@ -8,9 +8,10 @@ rule that fired (e.g. ``plan.time_death``), which is safe to log and never holds
 
 How a text is checked:
 
-1. `normalise` (NFKC, casefold, æ→ae ...) and typo correction of a few key words, then `fold`: æ/ae→a, ø/oe→o,
-   å/aa→a, apostrophes dropped and doubled letters squeezed, so "dø", "doe" and "do", or "skære", "skaere" and
-   "skare" are the same word. Every pattern below is written in plain Danish and English and folded the same way.
+1. `normalise` (bot/crisis_text.py: NFKC, casefold, æ→ae ...) and typo correction of a few key words, then
+   `fold`: æ/ae→a, ø/oe→o, å/aa→a, apostrophes dropped and doubled letters squeezed, so "dø", "doe" and "do", or
+   "skære", "skaere" and "skare" are the same word. Every pattern below is written in plain Danish and English
+   and folded the same way.
 2. Idioms ("dødtræt", "this homework is killing me", "slog mig i skak") are masked by a barrier.
 3. The text is cut into clauses (sentence ends, "men", "but"; a clause of more than 64 words is read in
    overlapping windows). A rule is a regular expression built from concept fragments; `near(a, b)` finds a and b
@@ -22,9 +23,12 @@ How a text is checked:
 4. The hits are judged as a whole: a clause that is clearly past ("for ti år siden ...") in a message that says the
    person is well now gives no alarm; a professional asking about their work, or a joke ("lol") without a
    "not a joke", does not fire on words alone; a third-party report is marked ``about="other"``.
-5. When no rule stands, the learned layer (bot/crisis_model.py) may fire alone (rule id ``model.p40``...``p90``):
-   only on three words or more that hold a word some rule's gate is anchored on, at its CV-chosen threshold, and
-   in a message the rules judge past and recovered only at a much higher one.
+5. The learned layer (bot/crisis_model.py) reads the whole message. It may overrule the rules' hits when it is
+   nearly sure there is no crisis (more easily when the hits stand only in the past, or the message is a
+   professional's or laughs), and when no rule stands it may fire alone (rule id ``model.p20``...``p90``) on seven
+   words or more: at a threshold that is lower beside a cue of acuteness, higher in a calm message and highest
+   without any word a rule is anchored on, where it also needs ten words. All thresholds are chosen on other
+   authors' messages, each scored by a model that never saw its writer (scripts/train_crisis_model.py).
 
 Severity: ``acute`` (plan or time, preparation, means at hand, a dangerous place now, an overdose taken, violence
 now, harm to others) and ``concern`` (ideation, passive wish, burden, self-harm). The figures on the labelled sets
@@ -33,13 +37,13 @@ are in bench/README.md.
 
 from __future__ import annotations
 
+import math
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final, Literal
 
 from bot.crisis_model import load_model
+from bot.crisis_text import fold_word, prepare
 from bot.word_prefilter import Prefilter
 
 Severity = Literal["acute", "concern"]
@@ -70,58 +74,7 @@ class Rule:
     pattern: str
 
 
-# --- normalising and folding ------------------------------------------------------------------------------------
-
-_TRANSLATE: Final = str.maketrans(
-    {
-        "æ": "ae",
-        "ø": "oe",
-        "å": "aa",
-        "ä": "ae",
-        "ö": "oe",
-        "’": "'",
-        "‘": "'",
-        "`": "'",
-        "´": "'",
-        "ʼ": "'",
-        "′": "'",
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "−": "-",
-    }
-)
-
-
-def normalise(text: str) -> str:
-    """Fold case, compatibility forms, æøå, accents, curly apostrophes, dashes and invisible characters.
-
-    None of these may decide whether a person in crisis is heard.
-    """
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLATE)
-    if not text.isascii():  # the slow path only for what is left after æøå: accents, emoji, format characters
-        decomposed = unicodedata.normalize("NFKD", text)
-        kept = "".join(
-            c for c in decomposed if c < "\x80" or (not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
-        )
-        text = unicodedata.normalize("NFC", kept)
-    return " ".join(text.split())
-
-
-_DOUBLE: Final = re.compile(r"([a-z])\1+")
-_VOWEL_PAIRS: Final = re.compile(r"ae|oe|aa")
-
-
-def fold_word(word: str) -> str:
-    """One spelling for the many ways æøå and doubled letters are typed: "dø"/"doe"/"do" → "do"."""
-    word = word.translate(_TRANSLATE)
-    folded = _VOWEL_PAIRS.sub(lambda match: match.group()[0], word)
-    while folded != word:  # "overstaaet" and "overstaet" must both end as "overstat"
-        word, folded = folded, _VOWEL_PAIRS.sub(lambda match: match.group()[0], folded)
-    return _DOUBLE.sub(r"\1", word)
-
+# --- folding the rules' own patterns ---------------------------------------------------------------------------
 
 _LETTERS: Final = re.compile(r"(?<!\\)[a-zæøåäö]+")
 
@@ -129,72 +82,6 @@ _LETTERS: Final = re.compile(r"(?<!\\)[a-zæøåäö]+")
 def _fold_pattern(pattern: str) -> str:
     """Fold the literal letters of a pattern, leaving regex syntax (\\w, \\s, (?: ...) alone."""
     return _LETTERS.sub(lambda match: fold_word(match.group()), pattern)
-
-
-# Key words worth correcting typos in: long and distinctive enough that one edit does not reach another word.
-_KEY_WORDS: Final = (
-    "selvmord",
-    "selvmordet",
-    "selvmordstanker",
-    "selvmordstanke",
-    "selvmordsforsoeg",
-    "selvmordstruet",
-    "selvskade",
-    "selvskadende",
-    "suicide",
-    "suicidal",
-    "overdosis",
-    "ihjel",
-    "afskedsbrev",
-    "sovepiller",
-)
-_SQUEEZED_KEYS: Final = tuple((key, _DOUBLE.sub(r"\1", key)) for key in _KEY_WORDS)
-
-
-def _within_edits(a: str, b: str, limit: int) -> bool:
-    """Optimal string alignment distance (insert, delete, substitute, swap neighbours) of at most `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return False
-        previous2, previous = previous, current
-    return previous[-1] <= limit
-
-
-@lru_cache(maxsize=8192)
-def _correct(word: str) -> str:
-    """Return the key word `word` is a typo of, or `word` itself."""
-    squeezed = _DOUBLE.sub(r"\1", word)
-    for key, squeezed_key in _SQUEEZED_KEYS:
-        if squeezed == squeezed_key:
-            return key
-    for key, squeezed_key in _SQUEEZED_KEYS:
-        limit = 1 if len(squeezed_key) < 12 else 2
-        if squeezed[0] == squeezed_key[0] and _within_edits(squeezed, squeezed_key, limit):
-            return key
-    return word
-
-
-_WORD_RUN: Final = re.compile(r"[a-z0-9]+")
-
-
-def prepare(text: str) -> str:
-    """The text the rules read: normalised, key-word typos corrected, folded, apostrophes dropped."""
-    return _WORD_RUN.sub(lambda match: _prepare_word(match.group()), normalise(text).replace("'", ""))
-
-
-@lru_cache(maxsize=16384)
-def _prepare_word(word: str) -> str:
-    return fold_word(_correct(word) if len(word) >= 4 else word)
 
 
 # --- concepts ---------------------------------------------------------------------------------------------------
@@ -346,8 +233,9 @@ JUMP: Final = (
     r"sit down|fall from)"
 )
 WATER: Final = (
-    # "søen" is written with a preposition: folded, it is "son", which is also "søn" and "son".
-    r"(?:havnen|vandet|molen|(?:ved|i|til|over) søen|søbred\w*|stranden|åen|havet|kajen|kajkant\w*|havnekant\w*|"
+    # "søen" and "åen" are written with a preposition: folded, they are "son" (also "søn") and "an".
+    r"(?:havnen|vandet|molen|(?:ved|i|til|over) søen|søbred\w*|stranden|(?:ved|i|til|over|langs|along) åen|"
+    r"havet|kajen|kajkant\w*|havnekant\w*|"
     r"vandkant\w*|waters edge|"
     r"water|waters edge|river|lake|sea|harbou?r|pier|"
     r"beach|shore|canal|quay)"
@@ -435,7 +323,9 @@ AT: Final = (
     r"lying|climbed|walked)"
 )
 DANGER_PLACE: Final = (
-    r"(?:bro|broen|\w+broen|\w+bro|taget|tagkanten|kanten|p-huset|phuset|parkeringshuset|skinnerne|"
+    # "taget" alone is also "taken": the roof only after a preposition.
+    r"(?:bro|broen|\w+broen|\w+bro|(?:på|pa|fra|af|oppe på|ud på|op på) taget|tagkanten|kanten|p-huset|phuset|"
+    r"parkeringshuset|skinnerne|"
     r"togskinnerne|togspor\w*|jernbanespor\w*|sporet|sporene|jernbane\w*|banen|bridge|roof|rooftop|ledge|edge|"
     r"tracks|train tracks|isen|the ice|thin ice|tynd is|"
     r"railway\w*|rail line|overpass|viaduct|footbridge|flyover|viadukt\w*|gangbro\w*|car ?park|"
@@ -1484,7 +1374,9 @@ NOT_RELAPSE: Final = (
 )
 LAUGHTER: Final = r"(?:haha\w*|hehe\w*|lol\w*|lmao|lmfao|rofl|xd|😂|🤣|😅|😆)"
 SERIOUS_ANY: Final = (
-    SERIOUS + r"|(?:but|men) (?:like |altså |sådan |ish )?(?:actually|seriously|seriøst|for real|fr|ærligt)"
+    SERIOUS
+    + r"|(?:but|men) (?:like |altså |sådan |ish )?(?:actually|seriously|seriøst|for real|fr|ærligt)"
+    + r"|(?:not|ikke|ikk|ik) (?:lol|haha)"
 )
 
 # --- compiling --------------------------------------------------------------------------------------------------
@@ -1586,6 +1478,9 @@ _RARE_WORDS: Final = (
 # Single rules whose own words are rarer than their family's: a cheaper gate than the rule itself.
 RULE_ANCHORS: Final[dict[str, str]] = {
     "ideation.wish_die": DIE,
+    # "tog hele glasset" names no pill: the container is the rule's own word.
+    "violence.held": r"held|holdt|holder|let|lade|lukker|låser|locks|locked",
+    "overdose.container": r"pakke\w*|pakning\w*|æske\w*|glas\w*|bøtte\w*|pack\w*|box|bottle|blister\w*|strip|sheet",
     "plan.time_death": DIE,
     "prep.have_means": r"already have|have the|got the|har allerede|har de|har dem|har nok|have enough|i have",
     "plan.time_not_live": LIVE_NOT,
@@ -1649,6 +1544,8 @@ _RECOVERED: Final = _compile(RECOVERED)
 _RELAPSE: Final = _compile(RELAPSE)
 _NOT_RELAPSE: Final = _compile(NOT_RELAPSE)
 _LAUGHTER: Final = re.compile(rf"(?:{_fold_pattern(LAUGHTER)})")
+# Laughter or a playful face without a "not a joke": the model alone then needs its higher threshold.
+_LIGHT: Final = re.compile(rf"(?:{_fold_pattern(LAUGHTER)}|😊|😄|😁|😉|😜|🤪|🙄|😬|🫠|🥹|🥳|🎉)")
 _JOKE: Final = _compile(r"(?:jk|just kidding|only joking|jeg laver sjov|bare for sjov|for sjov skyld|kidding)")
 _SERIOUS: Final = _compile(SERIOUS_ANY)
 _FIRST_PERSON: Final = _compile(r"(?:jeg|mig|mit liv|i|im|ive|me|myself|my life)")
@@ -1657,15 +1554,23 @@ _THIRD: Final = _compile(THIRD + "|" + REFL_OTHER)
 _COMMAND: Final = re.compile(r"^\s*/\w+(?:@\w+)?")
 # Cheap cues, from the rules' own concepts, that a message the model alone flagged is acute: a time (now, tonight,
 # a day), a dangerous place or water, a weapon, pills or a weapon bought, a count of pills.
-_ACUTE_CUE: Final = _compile(
-    rf"(?:lige nu|nu|right now|now|{TIME}|{DANGER_PLACE}|{WATER}|{WEAPON}|{near(BOUGHT, PILLS + '|' + WEAPON)}|"
+# A time word ("i morgen", "now") makes a hit acute, but is too common to lower the model's threshold alone.
+_TIME_CUE: Final = rf"lige nu|nu|right now|now|{TIME}"
+_STRONG_CUE: Final = (
+    rf"{DANGER_PLACE}|{WATER}|{WEAPON}|{near(BOUGHT, PILLS + '|' + WEAPON)}|"
     rf"(?:\d+|{MANY})\W+(?:\w+\W+)?{PILLS}|{CHEMICAL}|{LETTER}|{WILL}|{DECIDED}|{near(SWALLOWED, PILLS)}|"
     r"\w*gevær\w*|shotgun|farvel\w*|goodbye|bye forever|sidste (?:besked|aften|gang|dag|post)|last (?:message|post|"
     r"night|day|time)|seddel|sedlen|a note|left a note|givet \w+ væk|giving away|gave away|(?:købt|bought) (?:det|"
     r"what|the)|(?:svarer|answering|picking up)\W+(?:\w+\W+)?(?:ikke|not)|(?:ikke|not)\W+(?:svarer|answering|"
     r"picking up)|telefon\w* (?:er )?slukket|phone is off|motoren kørende|engine running|(?:tør|dare) ikke|dont dare|"
-    r"perron\w*|platform|have a plan|har en plan|denne gang|this time)"
+    r"perron\w*|platform|have a plan|har en plan|denne gang|this time"
 )
+_ACUTE_CUE: Final = _compile(f"(?:{_TIME_CUE}|{_STRONG_CUE})")
+_STRONG_ACUTE_CUE: Final = _compile(f"(?:{_STRONG_CUE})")
+# A message the model alone is this sure of is answered as acute, 112 first: on dev, 96 % of the crisis rows
+# labelled acute that it alone found were then answered so (90 % by the cues alone), at the price of more concern
+# rows answered as acute, the safer mistake.
+_MODEL_SURE: Final = 0.9
 _BARRIER: Final = " # "
 # Clauses end at sentence punctuation, a barrier, a new line, or a "but" that turns the message.
 _CLAUSE_END: Final = re.compile(r"(?:(?<!\d)[.!?;]+|[\n#]|\s(?=(?:men|but|,\s*men|,\s*but)\s))")
@@ -1767,23 +1672,73 @@ def detect_crisis(text: str, *, gated: bool = True) -> CrisisSignal | None:
     return combine(text, None, gated=gated)
 
 
-def combine(text: str, probability: float | None, *, gated: bool = True) -> CrisisSignal | None:
-    """The rules, then the model's probability for the text (computed here when None and the rules find nothing).
+@dataclass(frozen=True)
+class RulesReading:
+    """What the rules make of a text, and so what the learned layer is told about it."""
 
-    The model alone fires at its threshold, or, in a message the rules judge past and recovered, only at the
-    higher threshold chosen by cross-validation on dev's past-and-recovered rows."""
-    hits, prepared, recovered, topical = _judge(text, gated)
-    if hits:
-        return _signal(hits, prepared)
-    if not topical:  # no word any rule is anchored on: greetings, answers, questions about Makker
-        return None
+    hits: tuple[_Hit, ...]  # the rules' hits that stand
+    plain: str  # the text as the rules read it (bot/crisis_text.py's prepare), which the model reads too
+    prepared: str  # the same with idioms masked
+    topical: bool  # holds a word some rule is anchored on
+    calm: bool  # judged past and recovered, or light-hearted: the model alone needs its highest threshold
+    soft: bool  # every hit stands in a clearly past clause, or the message is a professional's or light-hearted
+    strong_cue: bool  # a cue of acuteness (a dangerous place, a weapon, pills counted; a time word is not one)
+
+
+def read_rules(text: str, *, gated: bool = True) -> RulesReading:
+    plain = prepare(text)
+    hits, prepared, recovered, topical = _judge(plain, gated)
+    light = _is_light(prepared)
+    soft = bool(hits) and (
+        light or bool(_PROFESSIONAL.search(prepared)) or all(_PAST.search(hit.clause) for hit in hits)
+    )
+    return RulesReading(
+        hits=tuple(hits),
+        plain=plain,
+        prepared=prepared,
+        topical=topical,
+        calm=recovered or light,
+        soft=soft,
+        strong_cue=bool(prepared) and bool(_STRONG_ACUTE_CUE.search(prepared)),
+    )
+
+
+def combine(text: str, probability: float | None, *, gated: bool = True) -> CrisisSignal | None:
+    """The rules and the model's probability for the text (computed here when None; NaN for a text too short for
+    the model to read), judged together.
+
+    A rule's hit stands unless the model is nearly sure the message is no crisis (below its veto threshold, which
+    is higher where the hits stand only in the past, or the message is a professional's or light-hearted). Without
+    a hit, the model alone fires at its threshold: higher in a calm message, lower beside a cue of acuteness, the
+    highest without any word a rule is anchored on, and never on a short text. All are chosen on other authors'
+    messages, each scored by a model that never saw its writer (scripts/train_crisis_model.py)."""
+    reading = read_rules(text, gated=gated)
     model = load_model()
-    if probability is None:
-        probability = model.readable_probability(_COMMAND.sub("", text, count=1))
-    acute = bool(_ACUTE_CUE.search(prepared))
-    if probability is None or probability < model.threshold_for(acute=acute, recovered=recovered):
+    if not reading.hits and not reading.topical and model.off_topic_threshold > 1:
         return None
-    severity: Severity = "acute" if acute else "concern"
+    readable_text = _COMMAND.sub("", text, count=1)
+    words = model.words(readable_text)
+    if reading.hits and words > model.veto_max_words:  # a long message: the model may not overrule a hit
+        return _signal(list(reading.hits), reading.prepared)
+    if probability is None:
+        rules_text = reading.plain if readable_text is text else prepare(readable_text)
+        probability = model.readable_probability(readable_text, rules_text=rules_text)
+    if probability is not None and math.isnan(probability):
+        probability = None
+    if reading.hits:
+        if probability is not None and model.vetoes(readable_text, probability, soft=reading.soft):
+            return None
+        return _signal(list(reading.hits), reading.prepared)
+    if probability is None:
+        return None
+    threshold = model.threshold_for(
+        acute=reading.strong_cue, calm=reading.calm, topical=reading.topical, words=words
+    )
+    if probability < threshold:
+        return None
+    prepared = reading.prepared
+    cued = reading.strong_cue or bool(_ACUTE_CUE.search(prepared))
+    severity: Severity = "acute" if cued or probability >= _MODEL_SURE else "concern"
     about: About = "other" if _third_subject(prepared) and not _compile_me_search(prepared) else "self"
     band = min(9, int(probability * 10)) * 10
     return CrisisSignal(severity=severity, about=about, rules=(f"model.p{band}",))
@@ -1791,16 +1746,13 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
 
 def detect_by_rules(text: str) -> CrisisSignal | None:
     """The rules alone, without the learned layer (for bench/crisis.py's comparison)."""
-    hits, prepared, _, _ = _judge(text, True)
+    hits, prepared, _, _ = _judge(prepare(text), True)
     return _signal(hits, prepared) if hits else None
 
 
-def rules_view(text: str) -> tuple[bool, bool, bool, bool]:
-    """What the learned layer is told by the rules: whether they fired, whether they read the message as past and
-    recovered, whether it holds a word any rule is anchored on, and whether it holds a cue of acuteness (a time,
-    a dangerous place, a weapon, a count of pills), which lowers the model's threshold."""
-    hits, prepared, recovered, topical = _judge(text, True)
-    return bool(hits), recovered, topical, bool(prepared) and bool(_ACUTE_CUE.search(prepared))
+def _is_light(prepared: str) -> bool:
+    """Laughter or a playful face, and no "not a joke" or "not lol" anywhere."""
+    return bool(_LIGHT.search(prepared)) and not _SERIOUS.search(prepared)
 
 
 def _signal(hits: list[_Hit], prepared: str) -> CrisisSignal:
@@ -1813,10 +1765,10 @@ def _signal(hits: list[_Hit], prepared: str) -> CrisisSignal:
     return CrisisSignal(severity=severity, about=about, rules=rules)
 
 
-def _judge(text: str, gated: bool) -> tuple[list[_Hit], str, bool, bool]:
-    """The rules' hits that stand, the prepared text, whether the message says it is past and recovered, and
-    whether it holds a word any rule is anchored on."""
-    prepared = prepare(text)
+def _judge(plain: str, gated: bool) -> tuple[list[_Hit], str, bool, bool]:
+    """The rules' hits that stand in the prepared text, the text with idioms masked, whether the message says it is
+    past and recovered, and whether it holds a word any rule is anchored on."""
+    prepared = plain
     if not prepared:
         return [], "", False, False
     prepared = _EXCLUSION.sub(_BARRIER, prepared)
