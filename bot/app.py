@@ -14,7 +14,6 @@ from telegram.ext import (
     CallbackContext,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     Defaults,
     MessageHandler,
     TypeHandler,
@@ -60,6 +59,7 @@ from handlers import (
     safety,
 )
 from handlers.buttons import dispatcher as button_dispatcher
+from handlers.commands import command_handler
 from handlers.errors import on_error
 from handlers.first_aid import CrisisFirstAid
 from handlers.intake_views import IntakeViews
@@ -175,7 +175,8 @@ def register_handlers(application: Application) -> None:
     # keeps the conversation from answering too.
     application.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & private, safety.check_message), group=-1)
 
-    # Group 0, first match wins: commands that work at any moment, then the conversation.
+    # Group 0, first match wins: commands that work at any moment (one handler, which calls the one for the
+    # name), then the conversation.
     commands = [
         ("start", peer_apply.start),
         ("help", common.help_command),
@@ -212,16 +213,18 @@ def register_handlers(application: Application) -> None:
         ("genaktiver", match_safety.reactivate_command),
         ("reactivate", match_safety.reactivate_command),
     ]
-    for name, callback in commands:
-        application.add_handler(CommandHandler(name, callback, filters=private))
+    application.add_handler(command_handler(dict(commands), private))
     # Every button, by its kind in bot/buttons.py; forged, stale and malformed presses end in this one handler too.
     application.add_handler(CallbackQueryHandler(button_dispatcher(BUTTON_HANDLERS)))
     # An edit of a relayed message follows it to the other side, or the writer is told it did not.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, relay.on_edit))
     # Free text, photos, voice notes ...: to the conversation that owns the person's messages, or a word on what to do.
+    # A message with text is never a status update (Telegram's service messages carry none), so text skips the check
+    # of all 40-odd kinds of status update.
+    not_a_status_update = filters.TEXT | ~filters.StatusUpdate.ALL
     application.add_handler(
         MessageHandler(
-            filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, common.route_message
+            filters.UpdateType.MESSAGE & private & ~filters.COMMAND & not_a_status_update, common.route_message
         )
     )
 

@@ -71,7 +71,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             await self._handle(update, coroutine)
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:

@@ -52,6 +52,7 @@ class IntakeViews:
         # A question looks the same for everyone with the same step, language and ticks, and keyboards are
         # immutable: render each once. Bounded, as ticks combine (a few thousand at most in practice).
         self._rendered = functools.lru_cache(maxsize=4096)(self._render)
+        self._summary_keyboard = functools.cache(self._render_summary_keyboard)  # the same for every summary
 
     def _t(self, language: str, key: str, **params: object) -> str:
         return self.catalogue.text(language, key, **params)
@@ -207,7 +208,9 @@ class IntakeViews:
             step = self._t(language, f"intake.step.{Step.TARGET_GROUPS.value}")
             parts.append(self._t(language, "intake.own_words.unchosen", topics=topics, step=step))
         parts.append(self._t(language, "intake.summary.prompt"))
-        text = "\n\n".join(parts)
+        return "\n\n".join(parts), self._summary_keyboard(language)
+
+    def _render_summary_keyboard(self, language: str) -> InlineKeyboardMarkup:
         edit_buttons = [
             InlineKeyboardButton(
                 self._t(language, "intake.button.edit", label=self._t(language, f"intake.step.{step.value}")),
@@ -232,4 +235,4 @@ class IntakeViews:
                 ),
             ]
         )
-        return text, InlineKeyboardMarkup(keyboard)
+        return SerialisedKeyboard(keyboard)

@@ -314,13 +314,19 @@ class Geography:
                     raise ValueError(f"neighbour table names unknown region {code!r}")
                 self._neighbours[code] |= pair - {code}
         self._sorted = sorted(self._municipalities.values(), key=lambda m: danish_sort_key(m.name))
-        # Search keys: (municipality, loose name, normalised name without spaces) for each name and alias.
+        # Search keys for each name and alias.
         named: list[tuple[Municipality, str]] = [(m, m.name) for m in self._sorted]
         for alias, code in aliases.items():
             if code not in self._municipalities:
                 raise ValueError(f"alias {alias!r} names unknown municipality {code}")
             named.append((self._municipalities[code], alias))
-        self._search_keys = [(m, _loose(name), normalise(name).replace(" ", "")) for m, name in named]
+        # What search compares, worked out once: the loose name without spaces, its words, the normalised name.
+        self._search_keys = [
+            (m, loose.replace(" ", ""), tuple(loose.split()), normalise(name).replace(" ", ""))
+            for m, name in named
+            for loose in (_loose(name),)
+        ]
+        self._order = {m.code: index for index, m in enumerate(self._sorted)}
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Geography:
@@ -389,13 +395,12 @@ class Geography:
         compact_query = query.replace(" ", "")
         strict_query = normalise(text).replace(" ", "")
         best: dict[int, tuple[int, int]] = {}
-        for municipality, key, strict in self._search_keys:
-            compact = key.replace(" ", "")
+        for municipality, compact, words, strict in self._search_keys:
             if compact == compact_query:
                 tier = 0
             elif compact.startswith(compact_query):
                 tier = 1
-            elif any(word.startswith(compact_query) for word in key.split()):
+            elif any(word.startswith(compact_query) for word in words):
                 tier = 2
             elif compact_query in compact:
                 tier = 3
@@ -406,7 +411,7 @@ class Geography:
             rank = (tier, 0 if strict_query in strict else 1)
             if rank < best.get(municipality.code, (4, 0)):
                 best[municipality.code] = rank
-        order = {m.code: index for index, m in enumerate(self._sorted)}
+        order = self._order
         ranked = sorted(best, key=lambda code: (best[code], order[code]))
         return [self._municipalities[code] for code in ranked[:limit]]
 
@@ -416,7 +421,7 @@ class Geography:
         query = _loose(text).replace(" ", "")
         if not query:
             return None
-        found = {municipality.code for municipality, key, _ in self._search_keys if key.replace(" ", "") == query}
+        found = {municipality.code for municipality, compact, _, _ in self._search_keys if compact == query}
         return self._municipalities[found.pop()] if len(found) == 1 else None
 
     # Proximity

@@ -38,13 +38,21 @@ WORDS: dict[TargetGroup, tuple[str, ...]] = {
 _WHOLE = frozenset({"vold", "ocd", "ptsd", "rare", "sight", "druk", "hash", "blind", "mental", "sjaelden"})
 
 
+# Per topic: the words that must match whole, and the beginnings of the others (str.startswith takes a tuple).
+_MATCHERS = {
+    topic: (
+        frozenset(word for word in beginnings if word in _WHOLE),
+        tuple(word for word in beginnings if word not in _WHOLE),
+    )
+    for topic, beginnings in WORDS.items()
+}
+
+
 def topics_named(text: str) -> frozenset[TargetGroup]:
     """The topics whose words occur in the text, in any inflection that begins like the word."""
-    words = normalise(text).split()
-    found: set[TargetGroup] = set()
-    for topic, beginnings in WORDS.items():
-        for beginning in beginnings:
-            if any(word == beginning or (beginning not in _WHOLE and word.startswith(beginning)) for word in words):
-                found.add(topic)
-                break
-    return frozenset(found)
+    words = set(normalise(text).split())
+    return frozenset(
+        topic
+        for topic, (whole, beginnings) in _MATCHERS.items()
+        if not whole.isdisjoint(words) or any(word.startswith(beginnings) for word in words)
+    )

@@ -34,14 +34,31 @@ def load_catalogue(language: str, directory: Path = _CATALOGUE_DIR) -> dict[str,
         return _flatten(tomllib.load(file))
 
 
+def _formatted_plain(texts: Mapping[str, str]) -> dict[str, str]:
+    """Each text that formats without parameters, formatted (a `{{` in it becomes `{`)."""
+    plain: dict[str, str] = {}
+    for key, template in texts.items():
+        try:
+            plain[key] = template.format()
+        except (KeyError, IndexError, ValueError):  # placeholders (or a broken template): formatted when asked
+            continue
+    return plain
+
+
 class Catalogue:
     """Looks texts up by key and language; a missing English text falls back to Danish."""
 
     def __init__(self, default_language: str = DEFAULT_LANGUAGE) -> None:
         self.default_language = default_language
         self._texts = {language: load_catalogue(language) for language in LANGUAGES}
+        # Texts without placeholders, as `text` returns them: most look-ups need no formatting at all.
+        self._plain = {language: _formatted_plain(texts) for language, texts in self._texts.items()}
 
     def text(self, language: str | None, key: str, /, **params: Any) -> str:
+        if not params:
+            plain = self._plain.get(language or self.default_language, self._plain[DEFAULT_LANGUAGE]).get(key)
+            if plain is not None:
+                return plain
         texts = self._texts.get(language or self.default_language, self._texts[DEFAULT_LANGUAGE])
         template = texts.get(key)
         if template is None:
