@@ -1478,8 +1478,8 @@ _RARE_WORDS: Final = (
 # Single rules whose own words are rarer than their family's: a cheaper gate than the rule itself.
 RULE_ANCHORS: Final[dict[str, str]] = {
     "ideation.wish_die": DIE,
-    # "tog hele glasset" names no pill: the container is the rule's own word.
     "violence.held": r"held|holdt|holder|let|lade|lukker|låser|locks|locked",
+    # "tog hele glasset" names no pill: the container is the rule's own word.
     "overdose.container": r"pakke\w*|pakning\w*|æske\w*|glas\w*|bøtte\w*|pack\w*|box|bottle|blister\w*|strip|sheet",
     "plan.time_death": DIE,
     "prep.have_means": r"already have|have the|got the|har allerede|har de|har dem|har nok|have enough|i have",
@@ -1680,12 +1680,13 @@ class RulesReading:
     plain: str  # the text as the rules read it (bot/crisis_text.py's prepare), which the model reads too
     prepared: str  # the same with idioms masked
     topical: bool  # holds a word some rule is anchored on
-    calm: bool  # judged past and recovered, or light-hearted: the model alone needs its highest threshold
+    calm: bool  # judged past and recovered, or light-hearted: the model alone needs a higher threshold
     soft: bool  # every hit stands in a clearly past clause, or the message is a professional's or light-hearted
     strong_cue: bool  # a cue of acuteness (a dangerous place, a weapon, pills counted; a time word is not one)
 
 
 def read_rules(text: str, *, gated: bool = True) -> RulesReading:
+    """The rules' reading of a text, shared by `combine` and the training script (scripts/train_crisis_model.py)."""
     plain = prepare(text)
     hits, prepared, recovered, topical = _judge(plain, gated)
     light = _is_light(prepared)
@@ -1714,33 +1715,32 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
     messages, each scored by a model that never saw its writer (scripts/train_crisis_model.py)."""
     reading = read_rules(text, gated=gated)
     model = load_model()
-    if not reading.hits and not reading.topical and model.off_topic_threshold > 1:
-        return None
     readable_text = _COMMAND.sub("", text, count=1)
     words = model.words(readable_text)
-    if reading.hits and words > model.veto_max_words:  # a long message: the model may not overrule a hit
-        return _signal(list(reading.hits), reading.prepared)
-    if probability is None:
+
+    def model_probability() -> float | None:
+        if probability is not None:
+            return None if math.isnan(probability) else probability
         rules_text = reading.plain if readable_text is text else prepare(readable_text)
-        probability = model.readable_probability(readable_text, rules_text=rules_text)
-    if probability is not None and math.isnan(probability):
-        probability = None
+        return model.readable_probability(readable_text, rules_text=rules_text)
+
     if reading.hits:
-        if probability is not None and model.vetoes(readable_text, probability, soft=reading.soft):
-            return None
+        if words <= model.veto_max_words:  # in a longer message the model may not overrule a hit
+            seen = model_probability()
+            if seen is not None and model.vetoes(readable_text, seen, soft=reading.soft):
+                return None
         return _signal(list(reading.hits), reading.prepared)
-    if probability is None:
+    threshold = model.threshold_for(acute=reading.strong_cue, calm=reading.calm, topical=reading.topical, words=words)
+    if threshold > 1:  # too short, or off topic where the model may not fire alone: not worth scoring
         return None
-    threshold = model.threshold_for(
-        acute=reading.strong_cue, calm=reading.calm, topical=reading.topical, words=words
-    )
-    if probability < threshold:
+    seen = model_probability()
+    if seen is None or seen < threshold:
         return None
     prepared = reading.prepared
     cued = reading.strong_cue or bool(_ACUTE_CUE.search(prepared))
-    severity: Severity = "acute" if cued or probability >= _MODEL_SURE else "concern"
+    severity: Severity = "acute" if cued or seen >= _MODEL_SURE else "concern"
     about: About = "other" if _third_subject(prepared) and not _compile_me_search(prepared) else "self"
-    band = min(9, int(probability * 10)) * 10
+    band = min(9, int(seen * 10)) * 10
     return CrisisSignal(severity=severity, about=about, rules=(f"model.p{band}",))
 
 

@@ -171,7 +171,7 @@ class RulesView:
 
     fired: np.ndarray
     soft: np.ndarray  # every hit only in the past, or a professional's or light-hearted message: the softer veto
-    calm: np.ndarray  # judged past and recovered, or light-hearted: the model alone needs its highest threshold
+    calm: np.ndarray  # judged past and recovered, or light-hearted: the model alone needs a higher threshold
     acute: np.ndarray
     readable: np.ndarray  # MIN_WORDS to VETO_MAX_WORDS words: the model may veto a rule's hit
     alone: np.ndarray  # MIN_WORDS words or more, and OFF_TOPIC_MIN_WORDS without a rule's word: it may fire alone
