@@ -157,7 +157,7 @@ class CrisisModel:
         """The probability at which the model may fire alone: higher in a calm message (judged past and recovered,
         or light-hearted), lower beside a cue of acuteness, where a miss costs most (all chosen on other authors'
         batches, each scored by a model that never saw its writer). A text without any word a rule is anchored on
-        needs the off-topic threshold, the highest, and some length (a short everyday answer never fires)."""
+        needs its own threshold and more words; a short text never fires alone (everyday answers)."""
         if words < self.alone_min_words or (not topical and words < self.off_topic_min_words):
             return math.inf
         if not topical:
@@ -183,16 +183,15 @@ class CrisisModel:
 
     def readable_probability(self, text: str, *, rules_text: str | None = None) -> float | None:
         """The probability, or None for a text of fewer than `min_words` words ("🙂", "tak", "/krise"): there the
-        intercept, which leans towards crisis because the classes are balanced, would decide; dev's short crisis
-        messages are all found by the rules."""
+        intercept, which leans towards crisis because the classes are balanced, would decide."""
         return self.probability(text, rules_text=rules_text) if self.words(text) >= self.min_words else None
 
-    def vetoes(self, text: str, probability: float, *, soft: bool) -> bool:
+    def vetoes(self, probability: float, *, soft: bool, words: int) -> bool:
         """Whether the model overrules the rules' hits in this text: it is nearly sure there is no crisis (less sure
         where the hits are soft: only in the past, or in a professional's or light-hearted message), and the
         message is short enough for its whole to speak for the sentence that fired."""
         threshold = self.soft_veto_threshold if soft else self.veto_threshold
-        return probability < threshold and self.words(text) <= self.veto_max_words
+        return probability < threshold and words <= self.veto_max_words
 
 
 def _logistic(decision: float) -> float:
@@ -215,7 +214,7 @@ def from_data(data: dict[str, Any]) -> CrisisModel:
         vectorisers.append(
             _Vectoriser(
                 analyzer=part["analyzer"],
-                reads=part.get("reads", "text"),
+                reads=part["reads"],
                 low=part["ngram_range"][0],
                 high=part["ngram_range"][1],
                 token_pattern=re.compile(part["token_pattern"]) if part.get("token_pattern") else None,
@@ -229,12 +228,12 @@ def from_data(data: dict[str, Any]) -> CrisisModel:
         threshold=data["threshold"],
         past_threshold=data["past_threshold"],
         acute_threshold=data.get("acute_threshold", data["threshold"]),
-        veto_threshold=data.get("veto_threshold", 0.0),
-        off_topic_threshold=data.get("off_topic_threshold", 1.01),
-        off_topic_min_words=data.get("off_topic_min_words", 0),
-        alone_min_words=data.get("alone_min_words", 0),
-        soft_veto_threshold=data.get("soft_veto_threshold", data.get("veto_threshold", 0.0)),
-        veto_max_words=data.get("veto_max_words", 0),
+        veto_threshold=data["veto_threshold"],
+        off_topic_threshold=data["off_topic_threshold"],
+        off_topic_min_words=data["off_topic_min_words"],
+        alone_min_words=data["alone_min_words"],
+        soft_veto_threshold=data["soft_veto_threshold"],
+        veto_max_words=data["veto_max_words"],
         min_words=data["min_words"],
         cv=data.get("cv", {}),
     )

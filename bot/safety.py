@@ -26,7 +26,7 @@ How a text is checked:
 5. The learned layer (bot/crisis_model.py) reads the whole message. It may overrule the rules' hits when it is
    nearly sure there is no crisis (more easily when the hits stand only in the past, or the message is a
    professional's or laughs), and when no rule stands it may fire alone (rule id ``model.p20``...``p90``) on seven
-   words or more: at a threshold that is lower beside a cue of acuteness, higher in a calm message and highest
+   words or more: at a threshold that is lower beside a cue of acuteness, higher in a calm message, and its own
    without any word a rule is anchored on, where it also needs ten words. All thresholds are chosen on other
    authors' messages, each scored by a model that never saw its writer (scripts/train_crisis_model.py).
 
@@ -1705,14 +1705,15 @@ def read_rules(text: str, *, gated: bool = True) -> RulesReading:
 
 
 def combine(text: str, probability: float | None, *, gated: bool = True) -> CrisisSignal | None:
-    """The rules and the model's probability for the text (computed here when None; NaN for a text too short for
-    the model to read), judged together.
+    """The rules and the model's probability for the text (computed here when None; NaN for a text too short for the
+    model to read), judged together.
 
-    A rule's hit stands unless the model is nearly sure the message is no crisis (below its veto threshold, which
-    is higher where the hits stand only in the past, or the message is a professional's or light-hearted). Without
-    a hit, the model alone fires at its threshold: higher in a calm message, lower beside a cue of acuteness, the
-    highest without any word a rule is anchored on, and never on a short text. All are chosen on other authors'
-    messages, each scored by a model that never saw its writer (scripts/train_crisis_model.py)."""
+    A rule's hit stands unless the model is nearly sure the message is no crisis (below its veto threshold, which is
+    higher where the hits stand only in the past, or the message is a professional's or light-hearted). Without a
+    hit, the model alone fires at its threshold: higher in a calm message, lower beside a cue of acuteness, its own
+    without any word a rule is anchored on (and then only on longer texts), and never on a short text. All are
+    chosen on other authors' messages, each scored by a model that never saw its writer
+    (scripts/train_crisis_model.py)."""
     reading = read_rules(text, gated=gated)
     model = load_model()
     readable_text = _COMMAND.sub("", text, count=1)
@@ -1727,7 +1728,7 @@ def combine(text: str, probability: float | None, *, gated: bool = True) -> Cris
     if reading.hits:
         if words <= model.veto_max_words:  # in a longer message the model may not overrule a hit
             seen = model_probability()
-            if seen is not None and model.vetoes(readable_text, seen, soft=reading.soft):
+            if seen is not None and model.vetoes(seen, soft=reading.soft, words=words):
                 return None
         return _signal(list(reading.hits), reading.prepared)
     threshold = model.threshold_for(acute=reading.strong_cue, calm=reading.calm, topical=reading.topical, words=words)

@@ -29,8 +29,8 @@ def command_handler(commands: Mapping[str, CommandCallback], chats: filters.Base
     table = {name.lower(): callback for name, callback in commands.items()}
 
     async def dispatch(update: Update, context: MakkerContext) -> None:
-        name = command_name(update)
-        assert name is not None and name in table  # CommandHandler admitted only these
-        await table[name](update, context)
+        callback = table.get(command_name(update) or "")
+        if callback is not None:  # always, as CommandHandler admits only these names
+            await callback(update, context)
 
     return CommandHandler(table.keys(), dispatch, filters=chats)

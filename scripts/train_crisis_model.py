@@ -199,9 +199,11 @@ def choose_combined_thresholds(
     labels: np.ndarray, probabilities: np.ndarray, view: RulesView, authors: np.ndarray
 ) -> dict[str, float]:
     """The vetoes and thresholds that keep every other author's batch farthest above the targets: the smallest of
-    (recall - TARGET_RECALL) and (precision - TARGET_PRECISION) over the batches is made as large as it can be;
-    ties go to the mean margin over the batches. Every combination on the grids is tried: each threshold rules its
-    own group of rows, so the found and false counts of a combination are sums of counts per group and value."""
+    (recall - TARGET_RECALL) and (precision - TARGET_PRECISION) over the batches is made as large as it can be; ties
+    go to the mean margin over the batches. Precision is taken at REFERENCE_MIX, since it falls as the share of
+    other messages rises and the batches differ in it (35 % to 100 %). Every combination on the grids is tried: each
+    threshold rules its own group of rows, so the found and false counts of a combination are sums of counts per
+    group and value."""
     batches = np.array([authors == author for author in np.unique(authors)])  # batch x row
     crisis = labels == 1
 
@@ -256,17 +258,6 @@ def choose_combined_thresholds(
         "past": past,
         "off_topic": OFF_TOPIC_GRID[off],
     }
-
-
-def _margin(fired: np.ndarray, crisis: np.ndarray) -> float:
-    """How far one batch is above both targets, its precision taken at the reference mix of crisis and other
-    messages: precision falls as the share of other messages rises, and the batches differ in it (35-50 %)."""
-    recall = float(np.mean(fired[crisis])) if crisis.any() else 1.0
-    false_alarms = float(np.mean(fired[~crisis])) if (~crisis).any() else 0.0
-    crisis_share, other_share = REFERENCE_MIX
-    found = recall * crisis_share
-    precision = found / (found + false_alarms * other_share) if found else 0.0
-    return min(recall - TARGET_RECALL, precision - TARGET_PRECISION)
 
 
 def by_author_probabilities(
