@@ -392,6 +392,8 @@ class ProfileEditButton:
     step: Annotated[str, Choice(PROFILE_STEPS)]
     action: Annotated[str, Choice(PROFILE_EDIT_ACTIONS)]
     value: Annotated[str | None, Code()] = None
+
+
 CONTACT_FORMS = ("u", "l")  # an @username, or a tg://user link to the profile
 
 

@@ -192,7 +192,6 @@ class OutboxDispatcher:
             return method, payload | {field: message.file_id} | caption
         raise Unsendable(f"kind:{message.kind}")
 
-
     def _labelled(self, keyboard: list[list[dict[str, Any]]], language: str) -> list[list[dict[str, Any]]]:
         """A button stored with a catalogue key as its label gets the label in the recipient's language."""
         return [

@@ -88,6 +88,7 @@ class Services:
         stored[user.id] = user.language_code
         if len(stored) > _LANGUAGE_CACHE_SIZE:
             stored.popitem(last=False)
+
     def language_in_memory(self, user_id: int | None, client_language: str | None) -> str:
         """The language without touching the database: the choice if memory holds it, else the client's."""
         chosen = self._language_cache.get(user_id) if user_id is not None else None

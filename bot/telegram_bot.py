@@ -55,7 +55,6 @@ class MakkerBot(ExtBot[RateLimitArgs]):
     async def _raw(self, endpoint: str, data: dict[str, Any]) -> Any:
         return await self.do_api_request(endpoint, data)
 
-
     async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any) -> bool:
         """A press can be answered once and only for a short while. After a crash its update is replayed
         (bot/inbox.py) and can no longer be answered; the handler must still do its work and reply."""

@@ -91,9 +91,7 @@ async def _text_for(svc: Services, update: Update, key: str) -> str:
         return svc.catalogue.text(None, key)
 
 
-async def _tell_admins(
-    context: MakkerContext, svc: Services, error_type: str, event: str, error_id: str
-) -> None:
+async def _tell_admins(context: MakkerContext, svc: Services, error_type: str, event: str, error_id: str) -> None:
     """One short outbox message per admin and kind of error per ten minutes, never a flood.
 
     When the outbox cannot be written (the very fault being reported), the report goes out directly,

@@ -137,4 +137,3 @@ class CrisisFirstAid:
         if code is None:
             return None
         return self._svc.geography.region_of(code, local_today(self._svc.settings.zone)).code
-

@@ -226,4 +226,3 @@ async def _remove_buttons(press: Press) -> None:
             await press.query.edit_message_reply_markup(None)
     except BadRequest:
         logger.info("buttons_kept user_id=%d", press.user.id)
-

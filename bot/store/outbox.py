@@ -105,11 +105,11 @@ _INSERT = (
 )
 
 
-
 def insert_drafts(connection: sqlite3.Connection, drafts: Iterable[Draft], now: datetime) -> int:
     """Queue rows inside a caller's own transaction (a service's change and its notices commit together)."""
     stamp = to_db(now)
     return connection.executemany(_INSERT, [draft.values(stamp) for draft in drafts]).rowcount
+
 
 # The head of each chat's queue (lowest priority number, then oldest) among rows that are due or in
 # flight. A chat whose head is in flight or waiting to retry sends nothing else meanwhile, so its order

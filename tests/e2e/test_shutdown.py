@@ -131,4 +131,3 @@ def test_a_reply_on_its_way_at_the_stop_comes_again_with_an_honest_word(api: Fak
     assert bot.stop() == 0
     with sqlite3.connect(bot.database) as db:
         assert db.execute("SELECT DISTINCT state FROM inbox").fetchall() == [("handled",)]
-
