@@ -563,9 +563,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Defaults for the full run; --quick swaps in smaller ones, and a flag given explicitly always wins."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="simulated people at once (200; quick 50)")
-    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds, each bot once a round (5; 3)")
-    parser.add_argument("--updates", type=int, default=4_000, help="updates measured a bot a round (4000; 1000)")
-    parser.add_argument("--warmup", type=int, default=1_000, help="updates before a round counts (1000; 300)")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds, each bot once a round (5; 5)")
+    parser.add_argument("--updates", type=int, default=4_000, help="updates measured a bot a round (4000; 800)")
+    parser.add_argument("--warmup", type=int, default=1_000, help="updates before a round counts (1000; 200)")
     parser.add_argument("--rate", type=float, default=300.0, help="offered updates/s for the latency run (300)")
     parser.add_argument("--latency-updates", type=int, default=10_000, help="updates measured at --rate (10000; 2000)")
     parser.add_argument("--latency-warmup", type=int, default=2_000, help="updates before those count (2000; 500)")
@@ -574,7 +574,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run of about 10 s with the smaller defaults")
     if parser.parse_known_args(argv)[0].quick:
-        parser.set_defaults(users=50, rounds=3, updates=1_000, warmup=300, latency_updates=2_000, latency_warmup=500)
+        parser.set_defaults(users=50, updates=800, warmup=200, latency_updates=2_000, latency_warmup=500)
     return parser.parse_args(argv)
 
 
