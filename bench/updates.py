@@ -572,7 +572,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--max-seconds", type=float, default=30.0, help="end a measurement after this long, counted or not (30; 0 off)"
     )
-    parser.add_argument("--quick", action="store_true", help="a smoke run of about 10 s with the smaller defaults")
+    parser.add_argument("--quick", action="store_true", help="a smoke run of about 25 s with the smaller defaults")
     if parser.parse_known_args(argv)[0].quick:
         parser.set_defaults(users=50, updates=800, warmup=200, latency_updates=2_000, latency_warmup=500)
     return parser.parse_args(argv)

@@ -257,7 +257,7 @@ async def _post_init(application: Application) -> None:
         router=Router(store.owners, CONVERSATIONS, no_owner=common.no_owner),
     )
     svc.first_aid = CrisisFirstAid(application.bot, svc)
-    load_model()  # read now (0.1-0.3 s), not while the first person in crisis waits for the answer
+    load_model()  # read now (about 0.13 s), not while the first person in crisis waits for the answer
     clock = application.bot_data.get(CLOCK_KEY, utc_now)
     svc.matches = build_match_service(store, svc.matchmaker, settings, clock=clock)
     svc.relay = Relay(store, clock)

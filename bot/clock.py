@@ -12,8 +12,7 @@ def utc_now() -> datetime:
 
 def to_db(moment: datetime) -> str:
     """Sortable UTC text, so comparisons in SQL are plain string comparisons."""
-    # The same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), at a fifth of the cost: every write stamps a time.
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def from_db(text: str) -> datetime:

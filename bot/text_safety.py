@@ -7,7 +7,6 @@ letters themselves (Arabic, Farsi, Urdu included) to the client's own bidi algor
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 BIDI_CONTROLS = frozenset(
@@ -16,11 +15,11 @@ BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e"  # embeddings, pop, overrides
     "\u2066\u2067\u2068\u2069"  # isolates
 )
-_BIDI_CONTROL = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+_REMOVE_BIDI = {ord(character): None for character in BIDI_CONTROLS}
 
 
 def without_bidi_controls(text: str) -> str:
-    return _BIDI_CONTROL.sub("", text)
+    return text.translate(_REMOVE_BIDI)
 
 
 def has_visible_character(text: str) -> bool:
