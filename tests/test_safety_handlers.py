@@ -6,7 +6,11 @@ import logging
 
 import pytest
 
+from bot.app import build_application
+from bot.config import Settings
+from bot.crisis_model import load_model
 from tests.conftest import BotHarness
+from tests.offline import OfflineBotApi
 
 USER = 303
 
@@ -151,3 +155,19 @@ async def test_the_handler_takes_first_aids_verdict_instead_of_judging_the_text_
     first_aid.check(ordinary)
     assert first_aid.verdict_for(ordinary["update_id"], "noget andet") is None
     assert judged[-1] == "noget andet", "a verdict on another text is never reused"
+
+
+async def test_the_crisis_model_is_read_at_start_up_not_while_the_first_person_in_crisis_waits(
+    settings: Settings,
+) -> None:
+    load_model.cache_clear()
+    application = build_application(settings, request=OfflineBotApi())
+    await application.initialize()
+    assert load_model.cache_info().currsize == 0
+    assert application.post_init is not None and application.post_shutdown is not None
+    await application.post_init(application)
+    try:
+        assert load_model.cache_info().currsize == 1
+    finally:
+        await application.shutdown()
+        await application.post_shutdown(application)
